@@ -1,0 +1,43 @@
+"""Errors the core raises; adapters and the command line turn them into user-facing text.
+
+    BotError
+    ├── KnowledgeError      a knowledge file cannot be read or parsed (names file and line)
+    ├── ConfigError         one or more settings are missing or invalid (names all of them)
+    ├── StoreError          the database cannot be used (unreachable, newer schema, ...)
+    └── UsageError          bad command-line input (exit status 2)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class BotError(Exception):
+    """Base class of every error the core raises on purpose."""
+
+
+class KnowledgeError(BotError):
+    """A knowledge file is malformed; the message starts with ``file:line:``."""
+
+    def __init__(self, path: Path | str, line: int, message: str) -> None:
+        self.path = Path(path)
+        self.line = line
+        self.reason = message
+        super().__init__(f"{path}:{line}: {message}")
+
+
+class ConfigError(BotError):
+    """Settings are missing or invalid; ``problems`` lists every one of them."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"invalid configuration ({len(self.problems)} problem(s)):\n{lines}")
+
+
+class StoreError(BotError):
+    """The database cannot be used as needed."""
+
+
+class UsageError(BotError):
+    """Bad command-line input: printed as one line, exit status 2."""
