@@ -1,10 +1,10 @@
 """Errors the core raises; adapters and the command line turn them into user-facing text.
 
-    BotError
-    ├── KnowledgeError      a knowledge file cannot be read or parsed (names file and line)
-    ├── ConfigError         one or more settings are missing or invalid (names all of them)
-    ├── StoreError          the database cannot be used (unreachable, newer schema, ...)
-    └── UsageError          bad command-line input (exit status 2)
+BotError
+├── KnowledgeError      a knowledge file cannot be read or parsed (names file and line)
+├── ConfigError         one or more settings are missing or invalid (names all of them)
+├── StoreError          the database cannot be used (unreachable, newer schema, ...)
+└── UsageError          bad command-line input (exit status 2)
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ class KnowledgeError(BotError):
         self.path = Path(path)
         self.line = line
         self.reason = message
-        super().__init__(f"{path}:{line}: {message}")
+        super().__init__(f"{path}:{line}: {message}" if line else f"{path}: {message}")
 
 
 class ConfigError(BotError):

@@ -17,7 +17,7 @@ class Entry:
     id: str
     question: str
     answer: str  # markdown, as written in the knowledge file
-    source_title: str  # "Webinar 1: A Day of an AI Engineer (February 16, 2026)" or "Course › Section"
+    source_title: str  # "Webinar 1: Title (February 16, 2026)" or "Course › Section"
     source_url: str  # deep link to the entry
     path: str  # file path relative to the knowledge folder, with forward slashes
     line: int  # line of the heading / front matter in that file

@@ -33,7 +33,9 @@ def parse_weekly_slot(text: str) -> WeeklySlot:
     """Parse ``"<weekday> <HH:MM> [<IANA zone>]"``; raise ValueError with a readable reason."""
     parts = text.split()
     if len(parts) not in (2, 3):
-        raise ValueError(f"expected '<weekday> <HH:MM> [<time zone>]', e.g. 'mon 09:00 UTC', got {text!r}")
+        raise ValueError(
+            f"expected '<weekday> <HH:MM> [<time zone>]' like 'mon 09:00 UTC': {text!r}"
+        )
     day = parts[0].lower()[:3]
     if day not in WEEKDAYS:
         raise ValueError(f"unknown weekday {parts[0]!r}; use one of {', '.join(WEEKDAYS)}")
@@ -45,7 +47,7 @@ def parse_weekly_slot(text: str) -> WeeklySlot:
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {tz!r}; use an IANA name such as Europe/Berlin") from None
+        raise ValueError(f"unknown time zone {tz!r}; use an IANA name like Europe/Berlin") from None
     return WeeklySlot(WEEKDAYS.index(day), at.replace(second=0, microsecond=0), tz)
 
 

@@ -10,7 +10,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Literal, TypeVar
 from urllib.parse import urlsplit
 
 from bot.errors import ConfigError
@@ -223,26 +223,30 @@ def load_core_settings(environ: Mapping[str, str] | None = None) -> CoreSettings
 
 
 def load_slack_settings(
-    environ: Mapping[str, str] | None = None, *, http: bool = False
+    environ: Mapping[str, str] | None = None, *, mode: Literal["socket", "http", "api"] = "socket"
 ) -> tuple[CoreSettings, SlackSettings]:
-    """Core and Slack settings; Socket Mode needs SLACK_APP_TOKEN, HTTP mode the signing secret."""
+    """Core and Slack settings for one way of running.
+
+    ``socket`` (Socket Mode) needs SLACK_APP_TOKEN, ``http`` needs SLACK_SIGNING_SECRET, and
+    ``api`` (Web API calls only, e.g. ``qabot tips post``) needs just the bot token.
+    """
     reader = _Reader(os.environ if environ is None else environ)
     core = _core(reader)
     token = reader.required("SLACK_BOT_TOKEN", "the bot token (xoxb-...) from OAuth & Permissions")
     if token and not token.startswith("xoxb-"):
         reader.problems.append("SLACK_BOT_TOKEN must be a bot token starting with 'xoxb-'")
     app_token = reader.raw("SLACK_APP_TOKEN")
-    if http:
-        secret: str | None = reader.required(
-            "SLACK_SIGNING_SECRET", "HTTP mode verifies requests with it (Basic Information page)"
+    secret = reader.raw("SLACK_SIGNING_SECRET")
+    if mode == "http" and secret is None:
+        reader.problems.append(
+            "SLACK_SIGNING_SECRET is not set: HTTP mode verifies every request with it "
+            "(Basic Information page of the Slack app)"
         )
-    else:
-        secret = reader.raw("SLACK_SIGNING_SECRET")
-        if app_token is None:
-            reader.problems.append(
-                "SLACK_APP_TOKEN is not set: Socket Mode needs an app-level token (xapp-...) "
-                "with connections:write; or run 'qabot slack --http' with SLACK_SIGNING_SECRET"
-            )
+    if mode == "socket" and app_token is None:
+        reader.problems.append(
+            "SLACK_APP_TOKEN is not set: Socket Mode needs an app-level token (xapp-...) "
+            "with connections:write; or run 'qabot slack --http' with SLACK_SIGNING_SECRET"
+        )
     if app_token and not app_token.startswith("xapp-"):
         reader.problems.append("SLACK_APP_TOKEN must be an app-level token starting with 'xapp-'")
     slack = SlackSettings(
@@ -267,7 +271,7 @@ def load_discord_settings(
     core = _core(reader)
     limit, window = reader.parsed("DISCORD_MENTION_COOLDOWN", _cooldown, (5, 60.0), "")
     discord = DiscordSettings(
-        token=reader.required("DISCORD_TOKEN", "the bot token from the Developer Portal's Bot page"),
+        token=reader.required("DISCORD_TOKEN", "the bot token (Developer Portal, Bot page)"),
         guild_ids=reader.parsed("DISCORD_GUILD_IDS", _guild_ids, (), "guild ids"),
         tip_channels=reader.parsed(
             "DISCORD_TIP_CHANNELS", lambda t: parse_tip_channels(t, core.tip_schedule), (), "list"

@@ -12,13 +12,12 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import entry_points
 
-from bot.cli import ask, bench, check, evaluate
+from bot.cli import ask, bench, check, db, evaluate, report, tips
 from bot.errors import BotError, UsageError
 
 log = logging.getLogger(__name__)
 
-CORE_COMMANDS = (ask, check, evaluate, bench)
-OPTIONAL_CORE_COMMANDS = ("bot.cli.tips", "bot.cli.report", "bot.cli.db")
+CORE_COMMANDS = (ask, check, evaluate, bench, tips, report, db)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,8 +27,6 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in CORE_COMMANDS:
         module.register(subparsers)
-    for name in OPTIONAL_CORE_COMMANDS:
-        __import__(name, fromlist=["register"]).register(subparsers)
     for point in sorted(entry_points(group="qabot.commands"), key=lambda p: p.name):
         try:
             point.load()(subparsers)

@@ -1,0 +1,112 @@
+"""Speed and memory figures of the matcher on corpora scaled up to 10,000 and 100,000 entries.
+
+The corpus is the course FAQ when it is available (each entry copied with other entries'
+sentences and new rare words mixed in, so the vocabulary grows as a real one would), otherwise
+generated text. Queries are entry questions with a word dropped and a typo.
+"""
+
+from __future__ import annotations
+
+import gc
+import random
+import statistics
+import time
+import tracemalloc
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from bot.knowledge import KnowledgeBase
+from bot.matching import Matcher
+from bot.models import Entry
+
+_SYLLABLES = "ka lo mi ne ru ta vo zi pe su ba de fo gu hi ja ko le ma no pi ra se ti vu".split()
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    entries: int
+    build_seconds: float
+    memory_mb: float
+    p50_ms: float
+    p99_ms: float
+    queries: int
+
+
+def _pseudo_word(rng: random.Random) -> str:
+    return "".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 4)))
+
+
+def generated_entries(count: int, seed: int = 7) -> list[Entry]:
+    """Entries of made-up text, for machines without the FAQ corpus."""
+    rng = random.Random(seed)
+    vocab = [_pseudo_word(rng) for _ in range(5_000)]
+    entries = []
+    for i in range(count):
+        question = " ".join(rng.choice(vocab) for _ in range(rng.randint(5, 12))) + "?"
+        answer = " ".join(rng.choice(vocab) for _ in range(rng.randint(40, 120))) + "."
+        entries.append(_entry(i, question, answer))
+    return entries
+
+
+def _entry(i: int, question: str, answer: str) -> Entry:
+    return Entry(
+        id=f"bench/{i}#{i}",
+        question=question,
+        answer=answer,
+        source_title="Benchmark",
+        source_url=f"https://example.org/bench/{i}",
+        path=f"bench/{i}.md",
+        line=1,
+    )
+
+
+def scaled_entries(seed_entries: Sequence[Entry], count: int, seed: int = 7) -> list[Entry]:
+    """``count`` entries made from real ones: the originals first, then mixed variants."""
+    rng = random.Random(seed)
+    out = [replace(e, id=f"{e.id}~0") for e in seed_entries[:count]]
+    sentences = [s for e in seed_entries for s in e.answer.split(". ") if s]
+    while len(out) < count:
+        base = seed_entries[len(out) % len(seed_entries)]
+        words = base.question.split()
+        words.insert(rng.randrange(len(words) + 1), _pseudo_word(rng))
+        answer = ". ".join([base.answer, *rng.sample(sentences, 2), _pseudo_word(rng)])
+        out.append(_entry(len(out), " ".join(words), answer))
+    return out
+
+
+def queries_for(entries: Sequence[Entry], count: int, seed: int = 11) -> list[str]:
+    rng = random.Random(seed)
+    queries = []
+    for entry in rng.sample(list(entries), min(count, len(entries))):
+        words = entry.question.split()
+        if len(words) > 3:
+            words.pop(rng.randrange(len(words)))
+        i = rng.randrange(len(words))
+        word = words[i]
+        if len(word) > 4:  # one typo: swap two letters
+            j = rng.randrange(1, len(word) - 2)
+            words[i] = word[:j] + word[j + 1] + word[j] + word[j + 2 :]
+        queries.append(" ".join(words).lower())
+    return queries
+
+
+def measure(entries: Sequence[Entry], queries: Sequence[str]) -> Figures:
+    knowledge = KnowledgeBase(Path("."), tuple(entries))
+    gc.collect()
+    tracemalloc.start()
+    started = time.perf_counter()
+    matcher = Matcher(knowledge)
+    build = time.perf_counter() - started
+    memory = tracemalloc.get_traced_memory()[0] / 1e6
+    tracemalloc.stop()
+    for query in queries[:50]:  # warm caches (stemmer, rapidfuzz)
+        matcher.ask(query)
+    latencies = []
+    for query in queries:
+        started = time.perf_counter()
+        matcher.ask(query)
+        latencies.append((time.perf_counter() - started) * 1000)
+    latencies.sort()
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    return Figures(len(entries), build, memory, statistics.median(latencies), p99, len(queries))

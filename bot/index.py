@@ -1,0 +1,285 @@
+"""An in-memory inverted index over entries: BM25F on stemmed terms, question weighted above answer.
+
+Chosen from measurements (see README, "Matching"): an inverted index gives recall and speed that
+grow with the matching terms rather than the number of entries; typos are mended against the
+index vocabulary with rapidfuzz; abbreviations and their long forms meet in one canonical term.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from bot.models import Entry
+from bot.text import STOPWORDS, content_words, stem
+
+# Long forms and abbreviations meet in one canonical term, added next to the words themselves.
+PHRASES: dict[tuple[str, ...], str] = {
+    ("data", "engin"): "de",
+    ("data", "scientist"): "ds",
+    ("data", "scienc"): "ds",
+    ("machin", "learn"): "ml",
+    ("ml", "engin"): "mle",
+    ("softwar", "engin"): "swe",
+    ("softwar", "develop"): "swe",
+    ("ai", "engin"): "aie",
+    ("retriev", "augment", "generat"): "rag",
+    ("larg", "languag", "model"): "llm",
+    ("languag", "model"): "llm",
+    ("artifici", "intellig"): "ai",
+    ("natur", "languag", "process"): "nlp",
+    ("generat", "ai"): "genai",
+    ("ci", "cd"): "cicd",
+    ("continu", "integr"): "cicd",
+    ("front", "end"): "frontend",
+    ("back", "end"): "backend",
+    ("full", "stack"): "fullstack",
+    ("take", "home"): "takehom",
+    ("job", "descript"): "jd",
+    ("job", "post"): "jd",
+}
+# Single-word abbreviations and spellings, mapped onto the stem documents use.
+WORDS: dict[str, str] = {
+    "k8s": "kubernet",
+    "js": "javascript",
+    "ts": "typescript",
+    "py": "python",
+    "cert": "certif",
+    "certs": "certif",
+    "hw": "homework",
+    "repo": "repositori",
+    "repos": "repositori",
+    "vid": "video",
+    "vids": "video",
+    "recs": "record",
+    "eval": "evalu",
+    "evals": "evalu",
+    "genai": "genai",
+    "cicd": "cicd",
+    "mlops": "mlop",
+    "llms": "llm",
+    "agentic": "agent",
+    "faang": "bigtech",
+    "gpt": "openai",
+    "chatgpt": "openai",
+    "de": "de",
+    "ds": "ds",
+    "mle": "mle",
+    "swe": "swe",
+    "sde": "swe",
+    "dev": "develop",
+    "devs": "develop",
+    "frontend": "frontend",
+    "backend": "backend",
+    "fullstack": "fullstack",
+    "jd": "jd",
+    "jds": "jd",
+}
+
+
+def analyze(text: str) -> list[str]:
+    """Index terms of a text: stems of its content words plus canonical phrase terms."""
+    return terms_of(content_words(text))
+
+
+class _TermCache(dict[str, str]):
+    """word -> index term, computed once per distinct word."""
+
+    def __missing__(self, word: str) -> str:
+        term = self[word] = WORDS.get(word) or stem(word)
+        return term
+
+
+_TERMS = _TermCache()
+_PHRASE_STARTS = {phrase[0] for phrase in PHRASES}
+
+
+def terms_of(words: Sequence[str]) -> list[str]:
+    stems = list(map(_TERMS.__getitem__, words))
+    extra = []
+    for i, first in enumerate(stems):
+        if first in _PHRASE_STARTS:
+            for size in (2, 3):
+                canonical = PHRASES.get(tuple(stems[i : i + size]))
+                if canonical:
+                    extra.append(canonical)
+    return stems + extra
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One scored document with the signals the matcher turns into a confidence."""
+
+    doc: int
+    bm25: float
+    coverage: float  # IDF-weighted share of the query's terms found in the entry
+    question_coverage: float  # ... found in the entry's question
+
+
+@dataclass(frozen=True, slots=True)
+class QueryTerms:
+    """The query as index terms, with weights (typo repairs count less) and IDF mass."""
+
+    weights: dict[int, float]  # term id -> weight
+    total_idf: float  # IDF mass of every query term, known or not
+
+
+class SearchIndex:
+    """BM25F over two fields (question x3, answer x1), postings kept as NumPy arrays."""
+
+    K1 = 1.2
+    FIELDS = (("question", 3.0, 0.5), ("answer", 1.0, 0.75))  # name, weight, length norm b
+
+    def __init__(self, entries: Sequence[Entry]) -> None:
+        self.size = len(entries)
+        question_words = [content_words(f"{e.question} {' '.join(e.aliases)}") for e in entries]
+        answer_words = [content_words(e.answer) for e in entries]
+        self.vocab: dict[str, int] = {}
+        keys, values = [], []
+        question_keys = np.empty(0, np.int64)
+        for (_, weight, b), words in zip(self.FIELDS, (question_words, answer_words), strict=True):
+            key, tf = self._field_tf(list(map(terms_of, words)), weight, b)
+            keys.append(key)
+            values.append(tf)
+            if weight > 1.0:
+                question_keys = key
+        # Sum the fields' pseudo term frequencies per (term, doc): BM25F.
+        all_keys = np.concatenate(keys)
+        order = np.argsort(all_keys, kind="stable")
+        all_keys, all_tf = all_keys[order], np.concatenate(values)[order]
+        unique, starts = np.unique(all_keys, return_index=True)
+        pseudo_tf = np.add.reduceat(all_tf, starts) if len(all_tf) else all_tf
+        n = max(1, self.size)
+        term_of, doc_of = unique // n, (unique % n).astype(np.int32)
+        bounds = np.searchsorted(term_of, np.arange(len(self.vocab) + 1))
+        df = np.diff(bounds).astype(np.float32)
+        self.idf = np.log(1.0 + (self.size - df + 0.5) / (df + 0.5)).astype(np.float32)
+        idf_of = self.idf[term_of]
+        saturated = (idf_of * pseudo_tf * (self.K1 + 1) / (pseudo_tf + self.K1)).astype(np.float32)
+        self.postings = [doc_of[bounds[t] : bounds[t + 1]] for t in range(len(self.vocab))]
+        self.weights = [saturated[bounds[t] : bounds[t + 1]] for t in range(len(self.vocab))]
+        q_terms, q_docs = question_keys // n, (question_keys % n).astype(np.int32)
+        q_bounds = np.searchsorted(q_terms, np.arange(len(self.vocab) + 1))
+        self.question_postings = [
+            q_docs[q_bounds[t] : q_bounds[t + 1]] for t in range(len(self.vocab))
+        ]
+        self.max_idf = math.log(1.0 + (self.size + 0.5) / 1.5)
+        # Surface words for typo repair and prefix completion, bucketed by length.
+        surface: dict[str, str] = {}
+        for words in (*question_words, *answer_words):
+            for word in words:
+                if word not in surface and len(word) > 3 and word.isalpha():
+                    surface[word] = _TERMS[word]
+        self.surface = surface
+        self.sorted_words = sorted(surface)
+        self.by_length: dict[int, list[str]] = defaultdict(list)
+        for word in self.sorted_words:
+            self.by_length[len(word)].append(word)
+
+    def _field_tf(
+        self, docs: list[list[str]], weight: float, b: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Sorted unique (term * size + doc) keys of one field and their weighted, normalised tf."""
+        vocab = self.vocab
+        lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+        flat = [vocab.setdefault(term, len(vocab)) for terms in docs for term in terms]
+        term_ids = np.asarray(flat, dtype=np.int64)
+        doc_ids = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
+        keys, counts = np.unique(term_ids * max(1, self.size) + doc_ids, return_counts=True)
+        avg = max(1.0, float(lengths.mean()) if len(docs) else 1.0)
+        norm = 1.0 - b + b * lengths / avg
+        docs_of_keys = keys % max(1, self.size)
+        return keys, (weight * counts / norm[docs_of_keys]).astype(np.float32)
+
+    # --- query side ---------------------------------------------------------------------------
+
+    def _repair(self, word: str) -> list[str]:
+        """Vocabulary words within a small edit distance of an unknown word (typos)."""
+        if len(word) < 4 or not word.isalpha():
+            return []
+        pool = [w for n in range(len(word) - 1, len(word) + 2) for w in self.by_length.get(n, ())]
+        cutoff = 80 if len(word) < 7 else 75
+        found = process.extract(word, pool, scorer=fuzz.ratio, score_cutoff=cutoff, limit=3)
+        if not found:
+            return []
+        best = found[0][1]
+        return [w for w, score, _ in found if score >= best - 0.01]
+
+    def _prefixed(self, prefix: str, limit: int = 12) -> list[str]:
+        start = bisect.bisect_left(self.sorted_words, prefix)
+        out = []
+        for word in self.sorted_words[start : start + limit]:
+            if not word.startswith(prefix):
+                break
+            out.append(word)
+        return out
+
+    def query_terms(self, text: str, *, prefix_last: bool = False) -> QueryTerms:
+        words = content_words(text)
+        weights: dict[int, float] = {}
+        total = 0.0
+        last = len(words) - 1
+
+        def add(term: str, weight: float) -> float:
+            tid = self.vocab.get(term)
+            if tid is None:
+                return 0.0
+            weights[tid] = max(weights.get(tid, 0.0), weight)
+            return float(self.idf[tid])
+
+        seen: set[str] = set()
+        stems: list[str] = []
+        for position, word in enumerate(words):
+            term = _TERMS[word]
+            stems.append(term)
+            if term in seen:
+                continue
+            seen.add(term)
+            idf = add(term, 1.0)
+            if idf == 0.0 and prefix_last and position == last:
+                candidates = self._prefixed(word)
+                idfs = [add(self.surface[w], 0.8) for w in candidates]
+                idf = max(idfs, default=0.0)
+            if idf == 0.0:
+                idfs = [add(self.surface[w], 0.8) for w in self._repair(word)]
+                idf = max(idfs, default=0.0)
+            total += idf if idf else (self.max_idf if word not in STOPWORDS else 0.0)
+        for size in (2, 3):
+            for i in range(len(stems) - size + 1):
+                canonical = PHRASES.get(tuple(stems[i : i + size]))
+                if canonical and canonical not in seen:
+                    seen.add(canonical)
+                    total += add(canonical, 1.0)
+        return QueryTerms(weights, total)
+
+    def search(self, query: QueryTerms, limit: int) -> list[Hit]:
+        if not query.weights or self.size == 0:
+            return []
+        scores = np.zeros(self.size, dtype=np.float32)
+        covered = np.zeros(self.size, dtype=np.float32)
+        covered_q = np.zeros(self.size, dtype=np.float32)
+        for tid, weight in query.weights.items():
+            docs = self.postings[tid]
+            scores[docs] += weight * self.weights[tid]
+            covered[docs] += weight * self.idf[tid]
+            covered_q[self.question_postings[tid]] += weight * self.idf[tid]
+        k = min(limit, self.size)
+        top = np.argpartition(-scores, k - 1)[:k] if k < self.size else np.arange(self.size)
+        top = top[np.argsort(-scores[top], kind="stable")]
+        total = max(query.total_idf, 1e-9)
+        return [
+            Hit(
+                int(d),
+                float(scores[d]),
+                min(1.0, float(covered[d]) / total),
+                min(1.0, float(covered_q[d]) / total),
+            )
+            for d in top
+            if scores[d] > 0
+        ]

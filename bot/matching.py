@@ -1,0 +1,107 @@
+"""Match a member's message to the closest entry and decide: answer, or say there is no match.
+
+Confidence, on a 0–1 scale: how much of the question the entry accounts for. It blends the
+IDF-weighted share of the question's terms found in the entry (in its question, and anywhere),
+and the rapidfuzz similarity of the two questions; a close runner-up lowers it. 0 means nothing
+in common, 1 means the entry's question says the same thing. The default threshold is 0.5.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from bot.index import Hit, SearchIndex
+from bot.knowledge import KnowledgeBase
+from bot.models import Answer, Candidate, Entry, NoAnswer, NoAnswerReason, Result
+from bot.settings import DEFAULT_THRESHOLD
+from bot.text import clean_question, content_words
+
+MAX_QUESTION_CHARS = 2_000  # longer messages are cut before matching
+RERANK = 30  # candidates re-scored with rapidfuzz after the index search
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    entry: Entry
+    rank_score: float
+    confidence: float
+
+
+class Matcher:
+    """Ranks entries for free text; ``ask`` applies the threshold and the clear-winner rule."""
+
+    def __init__(self, knowledge: KnowledgeBase, threshold: float = DEFAULT_THRESHOLD) -> None:
+        self.knowledge = knowledge
+        self.threshold = threshold
+        self.entries = knowledge.entries
+        self.index = SearchIndex(self.entries)
+        self._questions = [" ".join(content_words(e.question)) for e in self.entries]
+
+    def _score(self, text: str, hits: Sequence[Hit]) -> list[Scored]:
+        if not hits:
+            return []
+        query = " ".join(content_words(text))
+        top_bm25 = hits[0].bm25
+        scored = []
+        for hit in hits:
+            similarity = fuzz.token_sort_ratio(query, self._questions[hit.doc]) / 100.0
+            partial = fuzz.partial_ratio(query, self._questions[hit.doc]) / 100.0
+            fuzzy = max(similarity, 0.85 * partial) if len(query) > 12 else similarity
+            confidence = 0.45 * hit.coverage + 0.3 * hit.question_coverage + 0.25 * fuzzy
+            rank = 0.5 * hit.bm25 / top_bm25 + 0.3 * confidence + 0.2 * fuzzy
+            scored.append(Scored(self.entries[hit.doc], rank, confidence))
+        scored.sort(key=lambda s: -s.rank_score)
+        return scored
+
+    def _ranked(self, text: str, limit: int) -> list[Scored]:
+        text = text[:MAX_QUESTION_CHARS]
+        hits = self.index.search(self.index.query_terms(text), max(limit, RERANK))
+        return self._score(text, hits)[:limit]
+
+    def rank(self, text: str, limit: int = 5) -> list[Candidate]:
+        """The closest entries with their confidence, best first."""
+        return [Candidate(s.entry, round(s.confidence, 4)) for s in self._ranked(text, limit)]
+
+    def ask(self, text: str) -> Result:
+        """Answer a raw chat message, or explain that there is no confident match."""
+        question = clean_question(text[:MAX_QUESTION_CHARS])
+        if not content_words(question):
+            return NoAnswer(question, NoAnswerReason.EMPTY)
+        ranked = self._ranked(question, 5)
+        candidates = tuple(Candidate(s.entry, round(s.confidence, 4)) for s in ranked)
+        if not ranked:
+            return NoAnswer(question, NoAnswerReason.LOW_CONFIDENCE, (), (), 0.0)
+        best = ranked[0]
+        confidence = best.confidence
+        if len(ranked) > 1:
+            # Clear-winner rule: a runner-up nearly as good means we cannot tell them apart.
+            gap = best.rank_score - ranked[1].rank_score
+            if gap < 0.02:
+                confidence *= 0.9
+        confidence = round(min(1.0, confidence), 4)
+        if confidence >= self.threshold:
+            return Answer(question, best.entry, confidence, candidates[1:4], candidates)
+        return NoAnswer(
+            question, NoAnswerReason.LOW_CONFIDENCE, candidates[:3], candidates, confidence
+        )
+
+    def answer_entry(self, entry_id: str, question: str | None = None) -> Answer | None:
+        """The answer for an entry chosen by the member (autocomplete, a suggestion button)."""
+        entry = self.knowledge.get(entry_id)
+        if entry is None:
+            return None
+        others = [c for c in self.rank(question or entry.question, 4) if c.entry.id != entry_id]
+        chosen = Candidate(entry, 1.0)
+        return Answer(question or entry.question, entry, 1.0, tuple(others[:3]), (chosen, *others))
+
+    def complete(self, prefix: str, limit: int = 25) -> list[Entry]:
+        """Entry questions for autocomplete as the member types (the last word may be partial)."""
+        text = clean_question(prefix[:MAX_QUESTION_CHARS])
+        if not content_words(text):
+            return list(self.entries[:limit])
+        terms = self.index.query_terms(text, prefix_last=True)
+        hits = self.index.search(terms, max(limit, RERANK))
+        return [s.entry for s in self._score(text, hits)[:limit]]
