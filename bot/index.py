@@ -80,6 +80,42 @@ WORDS: dict[str, str] = {
     "fullstack": "fullstack",
     "jd": "jd",
     "jds": "jd",
+    # A small synonym table: words members use for what the knowledge says otherwise.
+    "switch": "transit",
+    "switching": "transit",
+    "move": "transit",
+    "moving": "transit",
+    "pivot": "transit",
+    "pivoting": "transit",
+    "transition": "transit",
+    "transitioning": "transit",
+    "obsolete": "outdat",
+    "outdated": "outdat",
+    "dead": "outdat",
+    "dying": "outdat",
+    "legacy": "outdat",
+    "hire": "hire",
+    "hiring": "hire",
+    "staff": "hire",
+    "recruit": "hire",
+    "grad": "graduat",
+    "grads": "graduat",
+    "graduate": "graduat",
+    "graduates": "graduat",
+    "graduated": "graduat",
+    "prep": "prepar",
+    "prepping": "prepar",
+    "salary": "salari",
+    "tool": "tool",
+    "tooling": "tool",
+    "framework": "tool",
+    "frameworks": "tool",
+    "library": "tool",
+    "libraries": "tool",
+    "ads": "jd",
+    "ad": "jd",
+    "listing": "jd",
+    "listings": "jd",
 }
 
 
@@ -131,23 +167,27 @@ class QueryTerms:
 
 
 class SearchIndex:
-    """BM25F over two fields (question x3, answer x1), postings kept as NumPy arrays."""
+    """BM25F over question (x3), answer (x1) and source title (x0.5); postings in NumPy arrays."""
 
     K1 = 1.2
-    FIELDS = (("question", 3.0, 0.5), ("answer", 1.0, 0.75))  # name, weight, length norm b
+    # name, weight, length normalisation b; the source (course, section or webinar title) lets
+    # "mlops zoomcamp: ..." prefer that course's entries.
+    FIELDS = (("question", 3.0, 0.75), ("answer", 1.0, 0.75), ("source", 0.5, 0.5))
 
     def __init__(self, entries: Sequence[Entry]) -> None:
         self.size = len(entries)
         question_words = [content_words(f"{e.question} {' '.join(e.aliases)}") for e in entries]
         answer_words = [content_words(e.answer) for e in entries]
+        source_words = [content_words(e.source_title) for e in entries]
         self.vocab: dict[str, int] = {}
         keys, values = [], []
         question_keys = np.empty(0, np.int64)
-        for (_, weight, b), words in zip(self.FIELDS, (question_words, answer_words), strict=True):
+        fields = (question_words, answer_words, source_words)
+        for (name, weight, b), words in zip(self.FIELDS, fields, strict=True):
             key, tf = self._field_tf(list(map(terms_of, words)), weight, b)
             keys.append(key)
             values.append(tf)
-            if weight > 1.0:
+            if name == "question":
                 question_keys = key
         # Sum the fields' pseudo term frequencies per (term, doc): BM25F.
         all_keys = np.concatenate(keys)

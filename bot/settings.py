@@ -18,7 +18,7 @@ from bot.schedule import WeeklySlot, parse_weekly_slot
 
 T = TypeVar("T")
 
-DEFAULT_THRESHOLD = 0.5
+DEFAULT_THRESHOLD = 0.45
 DEFAULT_DISCORD_API_URL = "https://discord.com/api/v10"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 

@@ -22,7 +22,7 @@ def add_knowledge_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--threshold",
         type=_threshold,
-        help="confidence needed to answer, 0-1 (env ANSWER_THRESHOLD; default 0.5)",
+        help="confidence needed to answer, 0-1 (env ANSWER_THRESHOLD; default 0.45)",
     )
     parser.add_argument(
         "--base-url",
