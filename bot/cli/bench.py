@@ -21,7 +21,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Scales the course-FAQ corpus (or generated text when it is absent) up to "
         "each size, then measures index build time, memory and per-question latency.",
     )
-    parser.add_argument("--corpus", type=Path, metavar="DIR", help="FAQ-style knowledge folder")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--corpus", type=Path, metavar="DIR", help="FAQ-style knowledge folder")
+    source.add_argument("--generated", action="store_true", help="use generated text only")
     parser.add_argument("--sizes", default="10000,100000", help="comma-separated entry counts")
     parser.add_argument("--queries", type=int, default=1000, help="questions per size")
     parser.set_defaults(func=run)
@@ -43,7 +45,9 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--sizes must be comma-separated numbers, got {args.sizes!r}") from None
     if not sizes or min(sizes) <= 0 or args.queries <= 0:
         raise UsageError("--sizes and --queries must be positive")
-    corpus = args.corpus or _default_corpus()
+    corpus = None if args.generated else args.corpus or _default_corpus()
+    if corpus is not None and not corpus.is_dir():
+        raise UsageError(f"corpus folder not found: {corpus}")
     seed = list(load_knowledge(corpus).entries) if corpus else None
     print(f"corpus: {corpus if seed else 'generated text (FAQ corpus not found)'}; one core")
     print(f"{'entries':>8} {'build s':>8} {'memory MB':>10} {'p50 ms':>8} {'p99 ms':>8}  target")
