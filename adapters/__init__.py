@@ -1,0 +1,1 @@
+"""Platform adapters: they import ``bot``; ``bot`` never imports them."""
