@@ -1,0 +1,50 @@
+"""``qabot report``: questions per day, answer rate, latency, gaps and 👎 from the question log."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+
+from bot.knowledge import load_knowledge
+from bot.report import Format, build_report, parse_since, render
+from bot.settings import load_core_settings
+from bot.store import Store
+from bot.store.errors import reported_store_errors
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "report",
+        help="summarise the question log (answer rate, unanswered questions, 👎)",
+        description="Summarise the question log. The markdown form is a '## Q&A' section of "
+        "the unanswered questions, ready to paste into a knowledge file.",
+    )
+    parser.add_argument(
+        "--since", default="7d", metavar="SPAN", help="how far back, e.g. 24h, 7d, 4w (default 7d)"
+    )
+    parser.add_argument(
+        "--format", choices=("table", "markdown", "json"), default="table", help="default: table"
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    span = parse_since(args.since)
+    settings = load_core_settings()
+    knowledge = load_knowledge(settings.knowledge_dir, base_url=settings.base_url)
+    store = Store.connect(settings.database_url, settings.data_dir)
+    until = dt.datetime.now(dt.UTC)
+
+    async def collect() -> str:
+        try:
+            with reported_store_errors():
+                await store.upgrade()
+                report = await build_report(store, knowledge, until - span, until)
+        finally:
+            await store.close()
+        fmt: Format = args.format
+        return render(report, fmt)
+
+    print(asyncio.run(collect()), end="")
+    return 0

@@ -1,0 +1,141 @@
+"""Weekly tip rows: claim a (platform, channel, ISO week) before posting, so it is posted once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.store import schema
+from bot.store.store import upsert, utc
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class TipClaim:
+    """Proof that this process may post the week's tip (until the claim goes stale)."""
+
+    id: int
+    token: str
+    platform: str
+    channel: str
+    week: str
+    entry_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class TipRecord:
+    week: str
+    entry_id: str
+    claimed_at: dt.datetime
+    posted_at: dt.datetime | None
+    message_ref: str | None
+
+
+class TipLedger:
+    """Reads and claims rows of ``tip_posts``; the unique constraint decides who posts."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def claim(
+        self,
+        platform: str,
+        channel: str,
+        week: str,
+        entry_id: str,
+        now: dt.datetime,
+        stale_after: dt.timedelta,
+    ) -> TipClaim | None:
+        """Claim the week for this channel; None if it is posted or freshly claimed elsewhere.
+
+        A claim older than ``stale_after`` that never got posted (a crash between claim and post)
+        is taken over, so the week is not lost.
+        """
+        tips = schema.tip_posts
+        token = secrets.token_hex(16)
+        values = {"entry_id": entry_id, "claim_token": token, "claimed_at": utc(now)}
+        async with self.engine.begin() as conn:
+            stmt = upsert(conn, tips).values(
+                platform=platform, channel=channel, iso_week=week, **values
+            )
+            stmt = stmt.on_conflict_do_nothing(index_elements=["platform", "channel", "iso_week"])
+            row_id = await conn.scalar(stmt.returning(tips.c.id))
+            if row_id is None:
+                # Compare-and-swap: only one process can move a stale claim's timestamp forward.
+                retake = (
+                    update(tips)
+                    .where(
+                        tips.c.platform == platform,
+                        tips.c.channel == channel,
+                        tips.c.iso_week == week,
+                        tips.c.posted_at.is_(None),
+                        tips.c.claimed_at < utc(now - stale_after),
+                    )
+                    .values(**values)
+                    .returning(tips.c.id)
+                )
+                row_id = await conn.scalar(retake)
+                if row_id is not None:
+                    log.warning(
+                        "re-claimed a stale tip claim for %s/%s %s", platform, channel, week
+                    )
+        if row_id is None:
+            return None
+        return TipClaim(int(row_id), token, platform, channel, week, entry_id)
+
+    async def mark_posted(self, claim: TipClaim, message_ref: str | None, now: dt.datetime) -> bool:
+        """Record the post; False if the claim had gone stale and another process took it."""
+        tips = schema.tip_posts
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                update(tips)
+                .where(tips.c.id == claim.id, tips.c.claim_token == claim.token)
+                .values(posted_at=utc(now), message_ref=message_ref)
+            )
+        if result.rowcount == 0:
+            log.warning(
+                "tip for %s/%s %s was posted after its claim went stale; it may appear twice",
+                claim.platform,
+                claim.channel,
+                claim.week,
+            )
+        return bool(result.rowcount)
+
+    async def release(self, claim: TipClaim) -> None:
+        """Give the week back (posting failed), so a later run can try again."""
+        tips = schema.tip_posts
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                delete(tips).where(
+                    tips.c.id == claim.id,
+                    tips.c.claim_token == claim.token,
+                    tips.c.posted_at.is_(None),
+                )
+            )
+
+    async def records(self, platform: str, channel: str) -> list[TipRecord]:
+        """Every row for the channel, oldest week first."""
+        tips = schema.tip_posts
+        query = (
+            select(tips)
+            .where(tips.c.platform == platform, tips.c.channel == channel)
+            .order_by(tips.c.iso_week, tips.c.id)
+        )
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).mappings().all()
+        return [
+            TipRecord(
+                week=row["iso_week"],
+                entry_id=row["entry_id"],
+                claimed_at=utc(row["claimed_at"]),
+                posted_at=utc(row["posted_at"]) if row["posted_at"] else None,
+                message_ref=row["message_ref"],
+            )
+            for row in rows
+        ]

@@ -1,0 +1,128 @@
+"""The bot keeps answering when the database is down; metrics are served over HTTP."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import time
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.errors import StoreError
+from bot.metrics import Metrics, metrics_routes, serve_metrics
+from bot.models import Answer, AskContext
+from bot.service import QABot
+from bot.settings import load_core_settings
+from bot.store import LATEST_VERSION, Store
+from bot.store.schema import schema_migrations
+from tests.store.support import REPO, Clock, Database
+
+QUESTION = "How can a data engineer transition to become an AI engineer?"
+CTX = AskContext("discord", workspace="G1", channel="C1", user="42")
+
+
+async def test_ask_still_answers_when_the_database_is_unreachable(
+    tmp_path: Path, clock: Clock
+) -> None:
+    settings = dataclasses.replace(
+        load_core_settings({"DATABASE_URL": "postgresql://postgres@127.0.0.1:1/test"}),
+        knowledge_dir=REPO / "knowledge",
+        data_dir=tmp_path,
+    )
+    metrics = Metrics()
+    bot = await QABot.start(settings, clock=clock, metrics=metrics)
+    try:
+        started = time.perf_counter()
+        first = await bot.ask(QUESTION, CTX)
+        second = await bot.ask(QUESTION, CTX)
+        elapsed = time.perf_counter() - started
+
+        assert isinstance(first.result, Answer) and isinstance(second.result, Answer)
+        assert first.log_id is None and second.log_id is None
+        assert elapsed < 1.0
+        assert not await bot.vote(1, CTX, "up")
+        assert await bot.claim_event("discord", "m1")  # fail open: answering matters more
+        clock.advance(seconds=31)  # after the pause, the next write tries the database again
+        assert (await bot.ask(QUESTION, CTX)).log_id is None
+        errors = {
+            kind: metrics.registry.get_sample_value("qabot_errors_total", {"kind": kind})
+            for kind in ("db_connect", "db_log", "db_feedback", "db_event")
+        }
+        assert errors == {"db_connect": 1, "db_log": 3, "db_feedback": 1, "db_event": 1}
+        assert (
+            metrics.registry.get_sample_value(
+                "qabot_questions_total", {"platform": "discord", "outcome": "answered"}
+            )
+            == 3
+        )
+    finally:
+        await bot.close()
+
+
+async def test_start_refuses_a_database_from_a_newer_qabot(db: Database, store: Store) -> None:
+    async with store.engine.begin() as conn:
+        await conn.execute(
+            schema_migrations.insert().values(
+                version=LATEST_VERSION + 1, name="future", applied_at=dt.datetime.now(dt.UTC)
+            )
+        )
+
+    with pytest.raises(StoreError, match="only knows versions up to"):
+        await QABot.start(db.settings(), store=db.store(), metrics=Metrics())
+
+
+async def test_metrics_route_shows_questions_latency_feedback_and_errors(
+    db: Database, clock: Clock
+) -> None:
+    metrics = Metrics()
+    bot = await QABot.start(db.settings(), clock=clock, store=db.store(), metrics=metrics)
+    asked = await bot.ask(QUESTION, CTX)
+    await bot.ask("quantum knitting patterns for goats", CTX)
+    assert asked.log_id is not None
+    await bot.vote(asked.log_id, CTX, "down")
+    app = web.Application()
+    app.add_routes(metrics_routes(metrics))
+
+    async with TestClient(TestServer(app)) as client:
+        response = await client.get("/metrics")
+        text = await response.text()
+        health = await client.get("/healthz")
+        health_text = await health.text()
+
+    assert response.status == 200
+    assert response.headers["Content-Type"].startswith("text/plain")
+    assert 'qabot_questions_total{outcome="answered",platform="discord"} 1.0' in text
+    assert 'qabot_questions_total{outcome="abstained",platform="discord"} 1.0' in text
+    assert 'qabot_answer_latency_seconds_count{platform="discord"} 2.0' in text
+    assert 'qabot_feedback_total{vote="down"} 1.0' in text
+    assert "# TYPE qabot_tips_posted_total counter" in text
+    assert "# TYPE qabot_errors_total counter" in text
+    assert health.status == 200 and health_text == "ok\n"
+
+
+async def test_serve_metrics_runs_a_standalone_server() -> None:
+    metrics = Metrics()
+    metrics.tips_posted.labels(platform="slack").inc()
+    runner = await serve_metrics(0, host="127.0.0.1", metrics=metrics)
+    try:
+        host, port = runner.addresses[0][:2]
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"http://{host}:{port}/metrics") as response,
+        ):
+            text = await response.text()
+    finally:
+        await runner.cleanup()
+
+    assert 'qabot_tips_posted_total{platform="slack"} 1.0' in text
+
+
+def test_metrics_registries_are_private_to_each_instance() -> None:
+    first, second = Metrics(), Metrics()
+    first.errors.labels(kind="db_log").inc()
+
+    assert second.registry.get_sample_value("qabot_errors_total", {"kind": "db_log"}) is None
