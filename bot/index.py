@@ -183,8 +183,8 @@ class SearchIndex:
         keys, values = [], []
         question_keys = np.empty(0, np.int64)
         fields = (question_words, answer_words, source_words)
-        for (name, weight, b), words in zip(self.FIELDS, fields, strict=True):
-            key, tf = self._field_tf(list(map(terms_of, words)), weight, b)
+        for (name, weight, b), field_words in zip(self.FIELDS, fields, strict=True):
+            key, tf = self._field_tf(list(map(terms_of, field_words)), weight, b)
             keys.append(key)
             values.append(tf)
             if name == "question":
@@ -210,17 +210,18 @@ class SearchIndex:
             q_docs[q_bounds[t] : q_bounds[t + 1]] for t in range(len(self.vocab))
         ]
         self.max_idf = math.log(1.0 + (self.size + 0.5) / 1.5)
-        # Surface words for typo repair and prefix completion, bucketed by length.
+        # Surface words (as written, folded) for typo repair and prefix completion.
         surface: dict[str, str] = {}
-        for words in (*question_words, *answer_words):
-            for word in words:
+        for doc_words in (*question_words, *answer_words):
+            for word in doc_words:
                 if word not in surface and len(word) > 3 and word.isalpha():
                     surface[word] = _TERMS[word]
         self.surface = surface
         self.sorted_words = sorted(surface)
-        self.by_length: dict[int, list[str]] = defaultdict(list)
+        # Typos rarely hit the first letter: candidates share it and differ in length by <= 1.
+        self.by_start: dict[tuple[str, int], list[str]] = defaultdict(list)
         for word in self.sorted_words:
-            self.by_length[len(word)].append(word)
+            self.by_start[word[0], len(word)].append(word)
 
     def _field_tf(
         self, docs: list[list[str]], weight: float, b: float
@@ -243,7 +244,9 @@ class SearchIndex:
         """Vocabulary words within a small edit distance of an unknown word (typos)."""
         if len(word) < 4 or not word.isalpha():
             return []
-        pool = [w for n in range(len(word) - 1, len(word) + 2) for w in self.by_length.get(n, ())]
+        pool = [
+            w for n in (len(word) - 1, len(word), len(word) + 1) for w in self.by_start[word[0], n]
+        ]
         cutoff = 80 if len(word) < 7 else 75
         found = process.extract(word, pool, scorer=fuzz.ratio, score_cutoff=cutoff, limit=3)
         if not found:

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz
+import numpy as np
+from rapidfuzz import fuzz, process
 
 from bot.index import Hit, SearchIndex
 from bot.knowledge import KnowledgeBase
@@ -47,11 +48,13 @@ class Matcher:
             return []
         query = " ".join(content_words(text))
         top_bm25 = hits[0].bm25
+        questions = [self._questions[hit.doc] for hit in hits]
+        similarity = process.cdist([query], questions, scorer=fuzz.token_sort_ratio)[0] / 100.0
+        if len(query) > 12:  # a long question may contain the entry's shorter one
+            partial = process.cdist([query], questions, scorer=fuzz.partial_ratio)[0] / 100.0
+            similarity = np.maximum(similarity, 0.85 * partial)
         scored = []
-        for hit in hits:
-            similarity = fuzz.token_sort_ratio(query, self._questions[hit.doc]) / 100.0
-            partial = fuzz.partial_ratio(query, self._questions[hit.doc]) / 100.0
-            fuzzy = max(similarity, 0.85 * partial) if len(query) > 12 else similarity
+        for hit, fuzzy in zip(hits, similarity.tolist(), strict=True):
             confidence = 0.4 * hit.coverage + 0.1 * hit.question_coverage + 0.4 * fuzzy
             rank = 0.3 * hit.bm25 / top_bm25 + 0.4 * confidence + 0.3 * fuzzy
             scored.append(Scored(self.entries[hit.doc], rank, confidence))
