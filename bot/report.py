@@ -13,14 +13,16 @@ import statistics
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from rapidfuzz import fuzz, process, utils
 
 from bot.errors import UsageError
 from bot.knowledge import KnowledgeBase
 from bot.models import Entry
-from bot.store import Store
+
+if TYPE_CHECKING:
+    from bot.store import Store
 
 Format = Literal["table", "markdown", "json"]
 SIMILARITY = 80  # rapidfuzz WRatio at which two unanswered questions count as one

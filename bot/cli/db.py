@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from typing import TYPE_CHECKING
 
 from bot.settings import load_core_settings
-from bot.store import Store
-from bot.store.errors import reported_store_errors
+
+if TYPE_CHECKING:
+    from bot.store import Store
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -26,6 +28,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     settings = load_core_settings()
+    from bot.store import Store
+
     store = Store.connect(settings.database_url, settings.data_dir)
     before, after = asyncio.run(_upgrade(store))
     if before == after:
@@ -36,6 +40,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _upgrade(store: Store) -> tuple[int, int]:
+    from bot.store.errors import reported_store_errors
+
     try:
         with reported_store_errors():
             before = await store.schema_version()

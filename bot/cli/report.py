@@ -9,8 +9,6 @@ import datetime as dt
 from bot.knowledge import load_knowledge
 from bot.report import Format, build_report, parse_since, render
 from bot.settings import load_core_settings
-from bot.store import Store
-from bot.store.errors import reported_store_errors
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -33,6 +31,9 @@ def run(args: argparse.Namespace) -> int:
     span = parse_since(args.since)
     settings = load_core_settings()
     knowledge = load_knowledge(settings.knowledge_dir, base_url=settings.base_url)
+    from bot.store import Store
+    from bot.store.errors import reported_store_errors
+
     store = Store.connect(settings.database_url, settings.data_dir)
     until = dt.datetime.now(dt.UTC)
 

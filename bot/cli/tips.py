@@ -7,9 +7,9 @@ import asyncio
 import os
 from collections.abc import Mapping, Sequence
 from importlib.metadata import entry_points
+from typing import TYPE_CHECKING
 
 from bot.errors import BotError, ConfigError, UsageError
-from bot.service import QABot
 from bot.settings import (
     CoreSettings,
     TipChannel,
@@ -17,8 +17,9 @@ from bot.settings import (
     load_discord_settings,
     load_slack_settings,
 )
-from bot.store.errors import reported_store_errors
-from bot.tips import TipPoster, TipPreview
+
+if TYPE_CHECKING:  # the store and its drivers load only when a tip command runs
+    from bot.tips import TipPoster, TipPreview
 
 POSTER_GROUP = "qabot.tip_posters"
 PLATFORMS = ("slack", "discord")
@@ -99,6 +100,9 @@ def configured_channels(
 async def preview_tips(
     core: CoreSettings, channels: Mapping[str, Sequence[TipChannel]]
 ) -> dict[str, list[TipPreview]]:
+    from bot.service import QABot
+    from bot.store.errors import reported_store_errors
+
     bot = await QABot.start(core)
     try:
         with reported_store_errors():
@@ -113,6 +117,9 @@ async def preview_tips(
 
 async def post_due_tips(core: CoreSettings, poster: TipPoster) -> tuple[list[str], list[str]]:
     """Post what is due through ``poster``; return (lines about posted tips, failed channels)."""
+    from bot.service import QABot
+    from bot.store.errors import reported_store_errors
+
     bot = await QABot.start(core)
     try:
         with reported_store_errors():
