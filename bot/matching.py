@@ -3,8 +3,9 @@
 Confidence, on a 0–1 scale: how much of the question the entry accounts for. It blends the
 IDF-weighted share of the question's terms found in the entry (40 %, plus 10 % for those in the
 entry's question), the rapidfuzz similarity of the two questions (40 %), and the lead over the
-runner-up (10 %). 0 means nothing in common; 1 means the entry's question says the same thing
-and no other entry comes close. The default threshold, 0.45, was chosen on the evaluation sets.
+runner-up (10 %); it is halved for a message in another language. 0 means nothing in common;
+1 means the entry's question says the same thing and no other entry comes close. The default
+threshold, 0.45, was chosen on the evaluation sets.
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ from bot.index import Hit, SearchIndex
 from bot.knowledge import KnowledgeBase
 from bot.models import Answer, Candidate, Entry, NoAnswer, NoAnswerReason, Result
 from bot.settings import DEFAULT_THRESHOLD
-from bot.text import clean_question, content_words
+from bot.text import clean_question, content_words, looks_foreign
 
 MAX_QUESTION_CHARS = 2_000  # longer messages are cut before matching
 RERANK = 30  # candidates re-scored with rapidfuzz after the index search
+FOREIGN_PENALTY = 0.5
 CLEAR_LEAD = 0.3  # a lead in rank score over the runner-up that counts as a clear winner
 
 
@@ -82,7 +84,10 @@ class Matcher:
         best = ranked[0]
         # Clear-winner rule: the last tenth of the scale is earned by a lead over the runner-up.
         gap = best.rank_score - ranked[1].rank_score if len(ranked) > 1 else CLEAR_LEAD
-        confidence = round(min(1.0, best.confidence + 0.1 * min(gap, CLEAR_LEAD) / CLEAR_LEAD), 4)
+        confidence = min(1.0, best.confidence + 0.1 * min(gap, CLEAR_LEAD) / CLEAR_LEAD)
+        if looks_foreign(question):  # the knowledge is English: shared words are not enough
+            confidence *= FOREIGN_PENALTY
+        confidence = round(confidence, 4)
         if confidence >= self.threshold:
             return Answer(question, best.entry, confidence, candidates[1:4], candidates)
         return NoAnswer(

@@ -24,8 +24,9 @@ _LEADING_CHATTER = re.compile(
     re.IGNORECASE,
 )
 _TRAILING_CHATTER = re.compile(
-    r"(?:[\s,.!:;\-–—]*\b(?:thanks|thank you|thx|ty|cheers|please|pls|plz|in advance|"
-    r"much appreciated|appreciate it|any ideas|anyone|help)\b[\s,.!?:;)\-–—]*)+$",
+    r"(?:[\s,.!:;\-–—]*\b(?:(?:thanks|thank you|thx|ty)(?: (?:a lot|so much|very much|again|"
+    r"all|everyone|guys|in advance))?|cheers|please|pls|plz|in advance|much appreciated|"
+    r"appreciate it|any ideas|anyone|help)\b[\s,.!?:;)\-–—]*)+$",
     re.IGNORECASE,
 )
 
@@ -83,6 +84,37 @@ def content_words(text: str) -> list[str]:
     folded = fold(text)
     found = (_ASCII_WORD if folded.isascii() else _WORD).findall(folded)
     return [w for w in found if w not in STOPWORDS]
+
+
+# Frequent function words of other languages that are rare in English questions.
+_FOREIGN_WORDS = (
+    frozenset(
+        """der die das und ist nicht ich wie wo wann warum kann ich mich mit für auf ein eine einen
+    sie wir ihr den dem des auch noch bei zum zur kurs gibt es bitte danke hallo
+    le la les des est une sur pour avec dans que qui pas je vous nous mon ma mes ce cette
+    comment pourquoi quand où puis peut faire bonjour merci cours être avoir
+    el los las una unos por para con que qué cómo como cuál dónde cuándo es está son hay
+    puedo tengo mi mis su sus del al hola gracias curso muy pero también
+    o os um uma não sim você voce obrigado olá curso com isso pode posso
+    il lo gli della delle che per non sono come dove quando perché posso grazie ciao corso
+    het een en van niet ik je hoe wat waar waarom kan mijn jij wij dank hallo cursus""".split()
+    )
+    - STOPWORDS
+)
+_OTHER_SCRIPT = re.compile(
+    r"[\u0370-\u03ff\u0400-\u052f\u0590-\u06ff\u0900-\u0dff\u3040-\u9fff\uac00-\ud7af]"
+)
+
+
+def looks_foreign(text: str) -> bool:
+    """True when a message is most likely not English (script, or other languages' small words)."""
+    letters = [c for c in text if c.isalpha()]
+    if letters and sum(bool(_OTHER_SCRIPT.match(c)) for c in letters) > len(letters) / 2:
+        return True
+    found = _WORD.findall(text.casefold())
+    foreign = {w for w in found if w in _FOREIGN_WORDS}
+    english = {w for w in found if w in STOPWORDS}
+    return len(foreign) >= 2 and len(foreign) > len(english)
 
 
 def github_slug(heading: str) -> str:
