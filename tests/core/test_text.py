@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.text import clean_question, content_words, fold, github_slug
+from bot.text import clean_question, content_words, fold, github_slug, looks_foreign
 
 
 @pytest.mark.parametrize(
@@ -49,3 +49,19 @@ def test_content_words_drop_stop_words_and_split_apostrophes() -> None:
 )
 def test_github_slug(heading: str, slug: str) -> None:
     assert github_slug(heading) == slug
+
+
+@pytest.mark.parametrize(
+    ("message", "foreign"),
+    [
+        ("Comment installer Docker sur Windows ?", True),
+        ("Hallo, wie kann ich mich für den Kurs anmelden?", True),
+        ("¿Hay subtítulos en español para los videos?", True),
+        ("Как установить докер?", True),
+        ("how do I install docker on windows", False),
+        ("DE vs AI eng which is more stable", False),
+        ("la la land", False),
+    ],
+)
+def test_looks_foreign(message: str, foreign: bool) -> None:
+    assert looks_foreign(message) is foreign
