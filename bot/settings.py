@@ -196,6 +196,17 @@ def parse_tip_channels(text: str, default: WeeklySlot) -> tuple[TipChannel, ...]
     return tuple(channels)
 
 
+def _discord_channels(text: str, default: WeeklySlot) -> tuple[TipChannel, ...]:
+    channels = parse_tip_channels(text, default)
+    bad = [c.channel for c in channels if not c.channel.isdigit()]
+    if bad:
+        raise ValueError(
+            f"channel ids are numbers, not {', '.join(map(repr, bad))} (Developer Mode, "
+            "right-click the channel, Copy Channel ID)"
+        )
+    return channels
+
+
 def _core(reader: _Reader) -> CoreSettings:
     schedule = reader.parsed(
         "TIP_SCHEDULE", parse_weekly_slot, parse_weekly_slot("mon 09:00 UTC"), "weekly slot"
@@ -274,7 +285,7 @@ def load_discord_settings(
         token=reader.required("DISCORD_TOKEN", "the bot token (Developer Portal, Bot page)"),
         guild_ids=reader.parsed("DISCORD_GUILD_IDS", _guild_ids, (), "guild ids"),
         tip_channels=reader.parsed(
-            "DISCORD_TIP_CHANNELS", lambda t: parse_tip_channels(t, core.tip_schedule), (), "list"
+            "DISCORD_TIP_CHANNELS", lambda t: _discord_channels(t, core.tip_schedule), (), "list"
         ),
         api_url=reader.parsed("DISCORD_API_URL", _url, DEFAULT_DISCORD_API_URL, "URL").rstrip("/"),
         gateway_url=reader.parsed("DISCORD_GATEWAY_URL", _url, None, "URL"),

@@ -93,10 +93,15 @@ class TestFaq:
         assert entry.answer.startswith("Yes. You can still submit")
 
     def test_numeric_ids_and_image_placeholders(self, kb) -> None:
-        entry = kb.get("faq/demo-course/module-1/001_1234567890_docker-permission-denied#1234567890")
+        entry = kb.get(
+            "faq/demo-course/module-1/001_1234567890_docker-permission-denied#1234567890"
+        )
         assert entry is not None
         assert entry.source_title == "Demo Zoomcamp › Module 1: Docker"
-        assert "[image: terminal showing the error](https://github.com/org/repo/blob/main/images/demo/docker-error.png)" in entry.answer
+        assert (
+            "[image: terminal showing the error](https://github.com/org/repo/blob/main/images/demo/docker-error.png)"
+            in entry.answer
+        )
         assert "<{IMAGE" not in entry.answer
 
     def test_placeholders_are_skipped_and_duplicates_reported(self, kb) -> None:
@@ -156,14 +161,18 @@ class TestCheck:
         assert load_knowledge(tmp_path).curated_tips == ("w#fine", "w#missing")
 
     def test_missing_folder(self, tmp_path) -> None:
-        assert [p.message for p in check_knowledge(tmp_path / "nope")] == ["knowledge folder not found"]
+        assert [p.message for p in check_knowledge(tmp_path / "nope")] == [
+            "knowledge folder not found"
+        ]
 
 
 class TestBundledAndRealCorpus:
     def test_bundled_knowledge_is_clean(self, bundled_knowledge) -> None:
         assert len(bundled_knowledge) == 20
         assert not bundled_knowledge.problems
-        assert all(e.id.startswith("webinars/01-a-day-of-ai-engineer#") for e in bundled_knowledge.entries)
+        assert all(
+            e.id.startswith("webinars/01-a-day-of-ai-engineer#") for e in bundled_knowledge.entries
+        )
 
     @pytest.mark.corpus
     def test_real_webinars_load(self, shared_corpus) -> None:
@@ -172,7 +181,9 @@ class TestBundledAndRealCorpus:
         webinar2 = [e for e in kb.entries if e.path.startswith("02-")]
         assert webinar2[0].question == "Data sample size and limitations"  # a topic, not a question
         assert webinar2[0].recording_url == "https://www.youtube.com/watch?v=7NijlAdqk9U"
-        assert [str(p) for p in kb.problems] == ["04-take-home-assignments.md:1: warning: no Q&A entries in this file"]
+        assert [str(p) for p in kb.problems] == [
+            "04-take-home-assignments.md:1: warning: no Q&A entries in this file"
+        ]
 
     @pytest.mark.corpus
     def test_real_faq_loads_with_placeholders_and_duplicates_reported(self, shared_corpus) -> None:

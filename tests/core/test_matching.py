@@ -18,14 +18,32 @@ def _matcher(bundled_knowledge):
 @pytest.mark.parametrize(
     ("question", "anchor"),
     [
-        ("How can a data engineer transition to become an AI engineer?", "how-can-a-data-engineer-transition-to-become-an-ai-engineer"),
+        (
+            "How can a data engineer transition to become an AI engineer?",
+            "how-can-a-data-engineer-transition-to-become-an-ai-engineer",
+        ),
         ("DE to AI engineer?", "how-can-a-data-engineer-transition-to-become-an-ai-engineer"),
-        ("<@U123> hey bot, which tools do you recommend for evals? thanks", "what-practical-tools-do-you-recommend-for-evaluation"),
-        ("is clasic NLP dead now that we have LLMs", "is-traditional-nlpml-engineering-now-effectively-legacy-tech"),
+        (
+            "<@U123> hey bot, which tools do you recommend for evals? thanks",
+            "what-practical-tools-do-you-recommend-for-evaluation",
+        ),
+        (
+            "is clasic NLP dead now that we have LLMs",
+            "is-traditional-nlpml-engineering-now-effectively-legacy-tech",
+        ),
         ("DS roles outdated?", "is-the-data-scientist-role-outdated"),
-        ("trova team setup?", "if-you-were-launching-trova---what-would-your-engineering-team-look-like"),
-        ("Is evidently good for evaluating llm apps?", "what-practical-tools-do-you-recommend-for-evaluation"),
-        ("WHICH BACKGROUNDS TRANSISION BEST INTO AI ENGINEERING", "what-backgrounds-make-good-ai-engineers"),
+        (
+            "trova team setup?",
+            "if-you-were-launching-trova---what-would-your-engineering-team-look-like",
+        ),
+        (
+            "Is evidently good for evaluating llm apps?",
+            "what-practical-tools-do-you-recommend-for-evaluation",
+        ),
+        (
+            "WHICH BACKGROUNDS TRANSISION BEST INTO AI ENGINEERING",
+            "what-backgrounds-make-good-ai-engineers",
+        ),
     ],
 )
 def test_answers_paraphrases_typos_and_chatter(matcher, question, anchor) -> None:
@@ -67,7 +85,7 @@ def test_answer_carries_runners_up_and_top_five(matcher) -> None:
     assert isinstance(result, Answer)
     assert len(result.runners_up) <= 3
     assert result.entry.id not in {c.entry.id for c in result.runners_up}
-    assert [c.entry.id for c in result.candidates][0] == result.entry.id
+    assert result.candidates[0].entry.id == result.entry.id
     assert len(result.candidates) == 5
     scores = [c.score for c in result.candidates]
     assert all(0.0 <= s <= 1.0 for s in scores)
@@ -99,4 +117,7 @@ def test_complete_suggests_while_typing(matcher) -> None:
     assert choices[0].id == W1 + "what-practical-tools-do-you-recommend-for-evaluation"
     assert len(matcher.complete("", limit=25)) == 20
     assert len(matcher.complete("", limit=5)) == 5
-    assert matcher.complete("frontend", limit=3)[0].id == W1 + "how-can-frontend-engineers-transition-into-ai-engineering"
+    assert (
+        matcher.complete("frontend", limit=3)[0].id
+        == W1 + "how-can-frontend-engineers-transition-into-ai-engineering"
+    )

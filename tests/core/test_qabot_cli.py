@@ -55,7 +55,10 @@ class TestAsk:
         assert first["source_url"].endswith("#is-the-data-scientist-role-outdated")
         assert 0.0 <= first["score"] <= 1.0
         assert len(first["candidates"]) == 5
-        assert first["candidates"][0] == {"id": first["id"], "score": first["candidates"][0]["score"]}
+        assert first["candidates"][0] == {
+            "id": first["id"],
+            "score": first["candidates"][0]["score"],
+        }
         assert second["answered"] is False
         assert 0.0 <= second["score"] < 0.45
 
@@ -73,7 +76,11 @@ class TestAsk:
             (["ask"], None, "give a question"),
             (["ask", "x" * 102_400], None, "102,400 characters long; the limit is 2,000"),
             (["ask", "--json"], "x" * 102_400 + "\n", "line 1: the question is 102,400"),
-            (["ask", "--json"], b"\xff\xfe\x00\x01binary\n", "line 1: the question is not readable"),
+            (
+                ["ask", "--json"],
+                b"\xff\xfe\x00\x01binary\n",
+                "line 1: the question is not readable",
+            ),
             (["ask", "--knowledge", "/no/such/folder", "hi"], None, "knowledge folder not found"),
             (["ask", "--threshold", "7", "hi"], None, "must be between 0 and 1"),
             (["eval", "/no/such.jsonl"], None, "evaluation file not found"),
@@ -95,7 +102,10 @@ class TestCheck:
     def test_errors_give_exit_1(self, tmp_path, capsys) -> None:
         (tmp_path / "bad.md").write_text("## no title\n", encoding="utf-8")
         assert main(["check", str(tmp_path)]) == 1
-        assert "bad.md:1: error: heading before the '# Webinar N: Title' line" in capsys.readouterr().out
+        assert (
+            "bad.md:1: error: heading before the '# Webinar N: Title' line"
+            in capsys.readouterr().out
+        )
 
 
 class TestEval:
@@ -106,7 +116,10 @@ class TestEval:
                 json.dumps(c)
                 for c in [
                     {"q": "DS outdated?", "expected": W1 + "is-the-data-scientist-role-outdated"},
-                    {"q": "recommended eval tool?", "expected": W1 + "is-the-data-scientist-role-outdated"},
+                    {
+                        "q": "recommended eval tool?",
+                        "expected": W1 + "is-the-data-scientist-role-outdated",
+                    },
                     {"q": "asdkjh qwe zzxcv", "expected": None},
                 ]
             ),

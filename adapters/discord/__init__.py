@@ -1,0 +1,1 @@
+"""Discord adapter: ``qabot discord`` runs a discord.py client over the ``bot.service`` facade."""

@@ -1,0 +1,265 @@
+"""The Discord client: /ask (with autocomplete), /tip, @-mentions, feedback buttons, weekly tips.
+
+Thin by design: events become ``QABot`` calls, results become embeds and buttons.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from adapters.discord import render
+from adapters.discord.cooldown import MentionCooldown, Verdict, cooldown_note
+from adapters.discord.endpoints import NONE, use_endpoints
+from adapters.discord.keys import EntryKeys
+from adapters.discord.replies import (
+    SORRY,
+    Reply,
+    apologise,
+    compose,
+    guard,
+    interaction_context,
+    message_context,
+    send,
+    within_budget,
+)
+from adapters.discord.tips import send_tip
+from adapters.discord.views import DYNAMIC_ITEMS, Vote, picks_view
+from bot.models import AskContext, Tip
+from bot.service import Asked, QABot
+from bot.settings import DiscordSettings
+
+log = logging.getLogger(__name__)
+
+RESPOND_WITHIN = 2.0  # answer directly if ready by then, else defer: Discord allows 3 s
+GONE = "That answer is no longer in the knowledge base. Try `/ask` with your question."
+NO_OTHERS = (
+    "I have no other close matches for that question. Try `/ask` with different words, "
+    "or ask in the channel."
+)
+
+
+class QAClient(discord.Client):
+    """A discord.py client wired to one ``QABot``."""
+
+    def __init__(
+        self,
+        qabot: QABot,
+        settings: DiscordSettings,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        respond_within: float = RESPOND_WITHIN,
+        **options: Any,
+    ) -> None:
+        # Mentions deliver their content without the privileged Message Content intent.
+        intents = discord.Intents.default()
+        intents.message_content = False
+        super().__init__(intents=intents, allowed_mentions=NONE, **options)
+        self.qabot = qabot
+        self.settings = settings
+        self.keys = EntryKeys(qabot.knowledge.entries)
+        self.cooldown = MentionCooldown(
+            settings.mention_limit, settings.mention_window, clock=clock
+        )
+        self.respond_within = respond_within
+        self.tree = build_tree(self)
+        self._tips_task: asyncio.Task[None] | None = None
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    async def setup_hook(self) -> None:
+        self.add_dynamic_items(*DYNAMIC_ITEMS)
+        await self.sync_commands()
+        if self.settings.tip_channels:
+            self._tips_task = asyncio.create_task(self._post_tips_forever(), name="weekly-tips")
+
+    async def close(self) -> None:
+        if self._tips_task is not None:
+            self._tips_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._tips_task
+            self._tips_task = None
+        await super().close()
+
+    async def on_ready(self) -> None:
+        log.info("connected as %s to %d server(s)", self.user, len(self.guilds))
+
+    async def sync_commands(self) -> None:
+        """Register /ask and /tip: per guild (instant) when DISCORD_GUILD_IDS is set."""
+        try:
+            if not self.settings.guild_ids:
+                synced = await self.tree.sync()
+                log.info("synced %d commands globally", len(synced))
+            for guild_id in self.settings.guild_ids:
+                guild = discord.Object(id=guild_id)
+                self.tree.copy_global_to(guild=guild)
+                synced = await self.tree.sync(guild=guild)
+                log.info("synced %d commands to guild %s", len(synced), guild_id)
+        except discord.Forbidden as exc:
+            log.error(
+                "could not sync slash commands (%s): invite the bot with the "
+                "applications.commands scope, and check DISCORD_GUILD_IDS",
+                exc.text,
+            )
+        except discord.HTTPException:
+            log.exception("could not sync slash commands; mentions still work")
+
+    async def post_tip(self, tip: Tip) -> str | None:
+        return await send_tip(self, tip)
+
+    async def _post_tips_forever(self) -> None:
+        scheduler = self.qabot.tip_scheduler("discord", self.settings.tip_channels)
+        try:
+            await scheduler.run_forever(self.post_tip)
+        except Exception:
+            log.exception("weekly tips stopped; answers are unaffected")
+
+    # --- @-mentions ------------------------------------------------------------------------
+
+    async def on_message(self, message: discord.Message) -> None:
+        me = self.user
+        # Only a mention of the bot itself: not @everyone, @here or a role.
+        if me is None or message.author.bot or all(u.id != me.id for u in message.mentions):
+            return
+        try:
+            await self.answer_mention(message)
+        except Exception:
+            log.exception("answering mention %s failed", message.id)
+            with contextlib.suppress(Exception):
+                await message.reply(SORRY, mention_author=False, allowed_mentions=NONE)
+
+    async def answer_mention(self, message: discord.Message) -> None:
+        # Counted before any await, so mentions are judged in the order Discord sent them.
+        check = self.cooldown.check(str(message.author.id))
+        # Two processes briefly overlap on deploys; only the one that claims the message replies.
+        if not await self.qabot.claim_event("discord", f"message:{message.id}"):
+            return
+        if check.verdict is Verdict.SILENT:
+            return
+        if check.verdict is Verdict.WARN:
+            await message.reply(cooldown_note(check), mention_author=False, allowed_mentions=NONE)
+            return
+        asked = await self.qabot.ask(message.content, message_context(message))
+        reply = compose(asked, bot_name=self._name())
+        await message.reply(**reply.kwargs(), mention_author=False, allowed_mentions=NONE)
+
+    # --- slash commands ----------------------------------------------------------------------
+
+    async def on_ask(self, interaction: discord.Interaction[Any], question: str) -> None:
+        async with guard(interaction, "/ask"):
+            work = self.ask_or_answer(question, interaction_context(interaction))
+            asked = await within_budget(interaction, work, self.respond_within)
+            await send(interaction, compose(asked, bot_name=self._name()))
+
+    async def ask_or_answer(self, question: str, ctx: AskContext) -> Asked:
+        """A chosen autocomplete suggestion answers that entry; free text is matched."""
+        chosen = self.keys.resolve(question)
+        if chosen is not None:
+            asked = await self.qabot.answer_entry(chosen.id, ctx, question=chosen.question)
+            if asked is not None:
+                return asked
+        return await self.qabot.ask(question, ctx)
+
+    def suggest(self, current: str) -> list[app_commands.Choice[str]]:
+        """Autocomplete: up to 25 entry questions closest to what is typed."""
+        try:
+            entries = self.qabot.complete(current, 25)
+        except Exception:
+            log.exception("autocomplete failed for %r", current)
+            return []
+        choices: dict[str, app_commands.Choice[str]] = {}
+        for entry in entries[:25]:
+            value = self.keys.choice_value(entry)
+            choices.setdefault(
+                value, app_commands.Choice(name=render.choice_name(entry.question), value=value)
+            )
+        return list(choices.values())
+
+    async def on_tip(self, interaction: discord.Interaction[Any]) -> None:
+        async with guard(interaction, "/tip"):
+            entry = self.qabot.random_tip()
+            await send(interaction, Reply(embed=render.tip_embed(entry, heading="💡 Tip")))
+
+    # --- buttons ---------------------------------------------------------------------------
+
+    async def on_vote(self, interaction: discord.Interaction[Any], log_id: int, vote: Vote) -> None:
+        async with guard(interaction, "vote"):
+            ctx = interaction_context(interaction)
+            work = self.qabot.vote(log_id, ctx, vote)
+            stored = await within_budget(interaction, work, self.respond_within, private=True)
+            text = (
+                "Thanks for the feedback!"
+                if stored
+                else "Sorry, I couldn't record your vote right now. Please try again later."
+            )
+            await send(interaction, Reply(content=text, private=True))
+
+    async def on_other(self, interaction: discord.Interaction[Any], keys: Sequence[str]) -> None:
+        async with guard(interaction, "other answers"):
+            entries = [entry for key in keys if (entry := self.keys.by_key(key)) is not None]
+            if not entries:
+                await send(interaction, Reply(content=NO_OTHERS, private=True))
+                return
+            text = "Other answers that might fit. Pick one to post it:"
+            await send(interaction, Reply(content=text, view=picks_view(entries), private=True))
+
+    async def on_pick(self, interaction: discord.Interaction[Any], key: str) -> None:
+        async with guard(interaction, "pick"):
+            entry = self.keys.by_key(key)
+            if entry is None:
+                await send(interaction, Reply(content=GONE, private=True))
+                return
+            ctx = interaction_context(interaction)
+            work = self.qabot.answer_entry(entry.id, ctx, question=entry.question)
+            asked = await within_budget(interaction, work, self.respond_within)
+            if asked is None:
+                await send(interaction, Reply(content=GONE, private=True))
+                return
+            await send(interaction, compose(asked, bot_name=self._name()))
+
+    # --- plumbing --------------------------------------------------------------------------
+
+    def _name(self) -> str:
+        return self.user.name if self.user else "me"
+
+
+def build_tree(client: QAClient) -> app_commands.CommandTree[QAClient]:
+    """The /ask and /tip commands; callbacks delegate to the client."""
+    tree: app_commands.CommandTree[QAClient] = app_commands.CommandTree(client)
+
+    @tree.command(name="ask", description="Ask a question about the webinars and the course")
+    @app_commands.describe(question="Type your question, or pick one of the suggestions")
+    async def ask(interaction: discord.Interaction[QAClient], question: str) -> None:
+        await client.on_ask(interaction, question)
+
+    @ask.autocomplete("question")
+    async def ask_autocomplete(
+        interaction: discord.Interaction[QAClient], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return client.suggest(current)
+
+    @tree.command(name="tip", description="Show a tip from the webinars and the course")
+    async def tip(interaction: discord.Interaction[QAClient]) -> None:
+        await client.on_tip(interaction)
+
+    @tree.error
+    async def on_error(
+        interaction: discord.Interaction[QAClient], error: app_commands.AppCommandError
+    ) -> None:
+        log.error("app command failed: %s", error, exc_info=error)
+        await apologise(interaction)
+
+    return tree
+
+
+def create_bot(qabot: QABot, settings: DiscordSettings, **options: Any) -> QAClient:
+    """The production client, talking to DISCORD_API_URL and DISCORD_GATEWAY_URL."""
+    use_endpoints(settings)
+    return QAClient(qabot, settings, **options)

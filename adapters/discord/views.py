@@ -1,0 +1,132 @@
+"""Persistent buttons: state lives in the custom_id, so clicks work after a restart.
+
+The buttons only parse their custom_id; what a click does lives in the client (``ButtonHandler``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any, Literal, Protocol, cast
+
+import discord
+from discord import ui
+
+from adapters.discord import render
+from adapters.discord.keys import entry_key
+from bot.models import Entry
+
+Vote = Literal["up", "down"]
+MAX_PICKS = 5  # one row of buttons
+
+
+class ButtonHandler(Protocol):
+    """What the client does for a click (implemented by ``QAClient``)."""
+
+    async def on_vote(
+        self, interaction: discord.Interaction[Any], log_id: int, vote: Vote
+    ) -> None: ...
+
+    async def on_other(
+        self, interaction: discord.Interaction[Any], keys: Sequence[str]
+    ) -> None: ...
+
+    async def on_pick(self, interaction: discord.Interaction[Any], key: str) -> None: ...
+
+
+def _handler(interaction: discord.Interaction[Any]) -> ButtonHandler:
+    return cast(ButtonHandler, interaction.client)
+
+
+class VoteButton(
+    ui.DynamicItem[ui.Button[Any]], template=r"qa:vote:(?P<vote>up|down):(?P<log>\d+)"
+):
+    """👍 / 👎 on an answer; the log id says which logged answer the vote is for."""
+
+    def __init__(self, vote: Vote, log_id: int) -> None:
+        self.vote: Vote = vote
+        self.log_id = log_id
+        super().__init__(
+            ui.Button(
+                emoji="👍" if vote == "up" else "👎",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"qa:vote:{vote}:{log_id}",
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: ui.Item[Any], match: re.Match[str], /
+    ) -> VoteButton:
+        return cls(cast(Vote, match["vote"]), int(match["log"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await _handler(interaction).on_vote(interaction, self.log_id, self.vote)
+
+
+class OtherButton(ui.DynamicItem[ui.Button[Any]], template=r"qa:other:(?P<keys>[0-9a-f.]*)"):
+    """The "Not what I asked" button; its custom_id carries the runners-up keys."""
+
+    def __init__(self, keys: Sequence[str]) -> None:
+        self.keys = tuple(keys)
+        super().__init__(
+            ui.Button(
+                label="Not what I asked",
+                style=discord.ButtonStyle.secondary,
+                custom_id="qa:other:" + ".".join(self.keys),
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: ui.Item[Any], match: re.Match[str], /
+    ) -> OtherButton:
+        return cls([key for key in match["keys"].split(".") if key])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await _handler(interaction).on_other(interaction, self.keys)
+
+
+class PickButton(ui.DynamicItem[ui.Button[Any]], template=r"qa:pick:(?P<key>[0-9a-f]{12})"):
+    """A suggested entry; clicking it posts that entry's answer."""
+
+    def __init__(self, key: str, question: str = "Show this answer") -> None:
+        self.key = key
+        super().__init__(
+            ui.Button(
+                label=render.label(question),
+                style=discord.ButtonStyle.primary,
+                custom_id=f"qa:pick:{key}",
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: ui.Item[Any], match: re.Match[str], /
+    ) -> PickButton:
+        label = getattr(item, "label", None) or "Show this answer"
+        return cls(match["key"], label)
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await _handler(interaction).on_pick(interaction, self.key)
+
+
+DYNAMIC_ITEMS: tuple[type[ui.DynamicItem[Any]], ...] = (VoteButton, OtherButton, PickButton)
+
+
+def feedback_view(log_id: int | None, runners_up: Sequence[Entry]) -> ui.View:
+    """👍 👎 and "Not what I asked" under an answer (votes need a logged answer)."""
+    view = ui.View(timeout=None)
+    if log_id is not None:
+        view.add_item(VoteButton("up", log_id))
+        view.add_item(VoteButton("down", log_id))
+    view.add_item(OtherButton([entry_key(entry.id) for entry in runners_up[:3]]))
+    return view
+
+
+def picks_view(entries: Sequence[Entry]) -> ui.View:
+    """One button per suggested entry."""
+    view = ui.View(timeout=None)
+    for entry in entries[:MAX_PICKS]:
+        view.add_item(PickButton(entry_key(entry.id), entry.question))
+    return view

@@ -1,0 +1,152 @@
+"""Weekly tips (worker and REST-only poster), settings errors and the ``qabot discord`` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import pytest
+from discord_support import Connect
+from fake_discord import APP_ID, CHANNEL_ID, FakeDiscord
+
+from adapters.discord import cli
+from adapters.discord.tips import DiscordTipPoster, open_poster
+from bot.errors import BotError, ConfigError
+from bot.knowledge import load_knowledge
+from bot.models import Entry, Tip
+from bot.service import QABot
+from bot.settings import load_discord_settings
+
+MESSAGES = rf"/channels/{CHANNEL_ID}/messages"
+
+
+async def test_the_worker_posts_the_weekly_tip_once(
+    connect: Connect, fake: FakeDiscord, qabot: QABot, environ: dict[str, str]
+) -> None:
+    _, settings = load_discord_settings({**environ, "DISCORD_TIP_CHANNELS": str(CHANNEL_ID)})
+    await connect(settings)  # Monday 10:00 UTC, after the default "mon 09:00 UTC" slot
+    [post] = await fake.wait_for("POST", MESSAGES)
+    embed = post.json["embeds"][0]
+    assert embed["author"]["name"] == "💡 Tip of the week" and embed["title"]
+    assert post.json["allowed_mentions"] == {"parse": []}
+    again = await qabot.tip_scheduler("discord", settings.tip_channels).run_due(
+        lambda tip: pytest.fail(f"posted twice: {tip}")
+    )
+    assert again == []
+    assert len(fake.find("POST", MESSAGES)) == 1
+
+
+async def test_open_poster_posts_over_rest_without_a_gateway(
+    fake: FakeDiscord, qabot: QABot, environ: dict[str, str]
+) -> None:
+    [point] = [p for p in entry_points(group="qabot.tip_posters") if p.name == "discord"]
+    poster = point.load()({**environ, "DISCORD_TIP_CHANNELS": f"{CHANNEL_ID}=wed 10:00 UTC"})
+    assert isinstance(poster, DiscordTipPoster) and poster.platform == "discord"
+    assert [c.channel for c in poster.channels] == [str(CHANNEL_ID)]
+    try:
+        entry = qabot.knowledge.entries[0]
+        ref = await poster.post(Tip(entry, "discord", str(CHANNEL_ID), "2026-W49"))
+        [post] = fake.find("POST", MESSAGES)
+        assert ref is not None and int(ref) in fake.messages
+        assert post.json["embeds"][0]["title"] == entry.question
+        assert post.json["allowed_mentions"] == {"parse": []}
+        # The core's scheduler drives the same poster (what `qabot tips post` does).
+        channels = load_discord_settings({**environ, "DISCORD_TIP_CHANNELS": str(CHANNEL_ID)})
+        scheduler = qabot.tip_scheduler("discord", channels[1].tip_channels)
+        assert len(await scheduler.run_due(poster.post)) == 1
+        assert await scheduler.run_due(poster.post) == []
+    finally:
+        await poster.aclose()
+    assert fake.identify is None  # REST only: no gateway session
+    assert len(fake.find("POST", MESSAGES)) == 2
+
+
+async def test_a_rejected_token_is_reported_clearly(environ: dict[str, str]) -> None:
+    poster = open_poster({**environ, "DISCORD_TOKEN": "wrong"})
+    with pytest.raises(BotError, match="DISCORD_TOKEN"):
+        await poster.post(Tip(_any_entry(), "discord", str(CHANNEL_ID), "2026-W49"))
+    await poster.aclose()
+
+
+def test_every_settings_problem_is_reported_at_once() -> None:
+    with pytest.raises(ConfigError) as caught:
+        open_poster(
+            {
+                "DISCORD_API_URL": "discord.com/api",
+                "DISCORD_GUILD_IDS": "main-server",
+                "DISCORD_MENTION_COOLDOWN": "lots",
+            }
+        )
+    text = str(caught.value)
+    for name in (
+        "DISCORD_TOKEN",
+        "DISCORD_API_URL",
+        "DISCORD_GUILD_IDS",
+        "DISCORD_MENTION_COOLDOWN",
+    ):
+        assert name in text
+    with pytest.raises(ConfigError, match="#general"):
+        open_poster({"DISCORD_TOKEN": "t", "DISCORD_TIP_CHANNELS": "#general"})
+
+
+def test_qabot_discord_without_a_token_exits_before_connecting(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+
+    monkeypatch.setattr(os, "environ", {"DISCORD_GUILD_IDS": "x"})
+    assert main(["discord"]) == 1
+    err = capsys.readouterr().err
+    assert "DISCORD_TOKEN is not set" in err and "DISCORD_GUILD_IDS" in err
+
+
+async def test_serve_connects_runs_and_stops_on_sigterm(
+    fake: FakeDiscord, environ: dict[str, str]
+) -> None:
+    parser = argparse.ArgumentParser()
+    cli.register(parser.add_subparsers())
+    assert parser.parse_args(["discord"]).func is cli.run
+    core, settings = load_discord_settings(environ)
+    serving = asyncio.create_task(cli.serve(core, settings))
+    await fake.wait_connected()
+    await fake.wait_for("PUT", rf"/applications/{APP_ID}/commands")
+    os.kill(os.getpid(), signal.SIGTERM)  # what Heroku sends on a restart
+    assert await asyncio.wait_for(serving, 5) == 0
+
+
+async def test_serve_reports_a_rejected_token(fake: FakeDiscord, environ: dict[str, str]) -> None:
+    core, settings = load_discord_settings({**environ, "DISCORD_TOKEN": "wrong"})
+    with pytest.raises(BotError, match="DISCORD_TOKEN"):
+        await asyncio.wait_for(cli.serve(core, settings), 5)
+
+
+def _any_entry() -> Entry:
+    return load_knowledge(Path(__file__).parent / "knowledge").entries[0]
+
+
+async def test_qabot_tips_post_posts_through_the_discord_poster(
+    fake: FakeDiscord, environ: dict[str, str]
+) -> None:
+    env = {**environ, "DISCORD_TIP_CHANNELS": f"{CHANNEL_ID}=mon 00:00 UTC", "PATH": os.defpath}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "tips",
+        "post",
+        "--platform",
+        "discord",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 20)
+    assert process.returncode == 0, err.decode()
+    [post] = fake.find("POST", MESSAGES)
+    assert post.json["embeds"][0]["title"] in out.decode()
+    assert fake.identify is None
