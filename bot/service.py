@@ -106,6 +106,12 @@ class QABot:
             bot._pause(exc, "db_connect")
         if bot._ready:
             await bot.prune()
+        if settings.ephemeral_disk and settings.database_url is None:
+            log.warning(
+                "DATABASE_URL is not set on a host that wipes its disk at every restart: the "
+                "question log, votes and tip history in the SQLite file will be lost, and a tip "
+                "may be posted twice. Attach PostgreSQL and set DATABASE_URL."
+            )
         log.info("loaded %d knowledge entries", len(knowledge.entries))
         return bot
 

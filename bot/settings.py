@@ -50,6 +50,7 @@ class CoreSettings:
     tip_schedule: WeeklySlot
     metrics_port: int | None
     log_level: str
+    ephemeral_disk: bool = False  # DYNO is set: a Heroku-style host wipes the disk on restart
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +223,7 @@ def _core(reader: _Reader) -> CoreSettings:
         tip_schedule=schedule,
         metrics_port=reader.parsed("METRICS_PORT", _port, None, "port"),
         log_level=reader.parsed("LOG_LEVEL", _log_level, "INFO", "level"),
+        ephemeral_disk=reader.raw("DYNO") is not None,
     )
 
 

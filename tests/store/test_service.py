@@ -126,3 +126,17 @@ def test_metrics_registries_are_private_to_each_instance() -> None:
     first.errors.labels(kind="db_log").inc()
 
     assert second.registry.get_sample_value("qabot_errors_total", {"kind": "db_log"}) is None
+
+
+async def test_warns_when_state_would_live_on_a_disk_the_host_wipes(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """On a Heroku-style dyno without DATABASE_URL, the operator is told state will be lost."""
+    settings = dataclasses.replace(
+        load_core_settings({"DYNO": "discord.1", "DATA_DIR": str(tmp_path)}),
+        knowledge_dir=REPO / "knowledge",
+    )
+    assert settings.ephemeral_disk and settings.database_url is None
+    bot = await QABot.start(settings)
+    await bot.close()
+    assert any("DATABASE_URL is not set" in r.message for r in caplog.records)
