@@ -80,42 +80,24 @@ WORDS: dict[str, str] = {
     "fullstack": "fullstack",
     "jd": "jd",
     "jds": "jd",
-    # A small synonym table: words members use for what the knowledge says otherwise.
-    "switch": "transit",
-    "switching": "transit",
-    "move": "transit",
-    "moving": "transit",
-    "pivot": "transit",
-    "pivoting": "transit",
-    "transition": "transit",
-    "transitioning": "transit",
-    "obsolete": "outdat",
-    "outdated": "outdat",
-    "dead": "outdat",
-    "dying": "outdat",
-    "legacy": "outdat",
-    "hire": "hire",
-    "hiring": "hire",
-    "staff": "hire",
-    "recruit": "hire",
-    "grad": "graduat",
-    "grads": "graduat",
-    "graduate": "graduat",
-    "graduates": "graduat",
-    "graduated": "graduat",
-    "prep": "prepar",
-    "prepping": "prepar",
-    "salary": "salari",
-    "tool": "tool",
-    "tooling": "tool",
-    "framework": "tool",
-    "frameworks": "tool",
-    "library": "tool",
-    "libraries": "tool",
     "ads": "jd",
     "ad": "jd",
     "listing": "jd",
     "listings": "jd",
+    "prep": "prepar",
+    "grad": "graduat",
+    "grads": "graduat",
+}
+# A small synonym table, on stems: words members use for what the knowledge says otherwise.
+SYNONYMS: dict[str, str] = {
+    word: canonical
+    for canonical, words in {
+        "transit": "switch move pivot transit",
+        "outdat": "obsolet outdat dead die legaci",
+        "hire": "hire recruit staff",
+        "tool": "tool framework librari",
+    }.items()
+    for word in words.split()
 }
 
 
@@ -128,7 +110,8 @@ class _TermCache(dict[str, str]):
     """word -> index term, computed once per distinct word."""
 
     def __missing__(self, word: str) -> str:
-        term = self[word] = WORDS.get(word) or stem(word)
+        term = WORDS.get(word) or stem(word)
+        term = self[word] = SYNONYMS.get(term, term)
         return term
 
 
