@@ -20,13 +20,19 @@ _ASCII_WORD = re.compile(r"[a-z0-9]+")
 _LEADING_CHATTER = re.compile(
     r"^(?:(?:hi|hey|hello|hiya|yo|howdy|greetings|good (?:morning|afternoon|evening)|"
     r"dear|ok|okay|so|um+|uh+|hmm+|quick (?:one|question)|question|q|sorry|excuse me|"
-    r"bot|qa ?bot|everyone|all|folks|guys|team|there|please|pls|plz)\b[\s,.!:;\-–—]*)+",
+    r"bot|qa ?bot|everyone|all|folks|guys|team|there|please|pls|plz|thanks|thank you|thx)\b"
+    r"[\s,.!:;\-–—]*)+",
     re.IGNORECASE,
 )
 _TRAILING_CHATTER = re.compile(
     r"(?:[\s,.!:;\-–—]*\b(?:(?:thanks|thank you|thx|ty)(?: (?:a lot|so much|very much|again|"
     r"all|everyone|guys|in advance))?|cheers|please|pls|plz|in advance|much appreciated|"
     r"appreciate it|any ideas|anyone|help)\b[\s,.!?:;)\-–—]*)+$",
+    re.IGNORECASE,
+)
+
+_THANKS = re.compile(
+    r"^(?:thanks|thank you|thank u|thx|ty|tysm|cheers|much appreciated|appreciate it)\b",
     re.IGNORECASE,
 )
 
@@ -65,6 +71,8 @@ def strip_mentions(text: str) -> str:
 def clean_question(text: str) -> str:
     """What a member asked, without mentions, greetings and sign-offs (for display and logs)."""
     text = strip_mentions(unicodedata.normalize("NFKC", text))
+    if _THANKS.match(text) and "?" not in text:  # "thanks, that was helpful!" asks nothing
+        return ""
     previous = None
     while previous != text:
         previous = text

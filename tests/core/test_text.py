@@ -16,6 +16,9 @@ from bot.text import clean_question, content_words, fold, github_slug, looks_for
         ("Hi everyone! <#C1|general> which vector db? thx", "which vector db?"),
         ("@everyone @here is NLP legacy", "is NLP legacy"),
         ("Hello there, thank you", ""),
+        ("thanks, that was helpful!", ""),
+        ("Thank you so much for the webinars 🙏", ""),
+        ("thanks! which eval tool do you recommend?", "which eval tool do you recommend?"),
         ("   ", ""),
     ],
 )
