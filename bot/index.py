@@ -8,6 +8,7 @@ index vocabulary with rapidfuzz; abbreviations and their long forms meet in one 
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 from collections import defaultdict
 from collections.abc import Sequence
@@ -116,6 +117,7 @@ class _TermCache(dict[str, str]):
 
 
 _TERMS = _TermCache()
+MAX_QUERY_TERMS = 12  # the common terms of a long message add time, not precision
 _PHRASE_STARTS = {phrase[0] for phrase in PHRASES}
 
 
@@ -160,6 +162,7 @@ class SearchIndex:
     def __init__(self, entries: Sequence[Entry]) -> None:
         self.size = len(entries)
         question_words = [content_words(f"{e.question} {' '.join(e.aliases)}") for e in entries]
+        self.question_words = question_words  # the matcher compares questions word by word
         answer_words = [content_words(e.answer) for e in entries]
         source_words = [content_words(e.source_title) for e in entries]
         self.vocab: dict[str, int] = {}
@@ -202,9 +205,11 @@ class SearchIndex:
         self.surface = surface
         self.sorted_words = sorted(surface)
         # Typos rarely hit the first letter: candidates share it and differ in length by <= 1.
-        self.by_start: dict[tuple[str, int], list[str]] = defaultdict(list)
+        by_start: dict[tuple[str, int], list[str]] = defaultdict(list)
         for word in self.sorted_words:
-            self.by_start[word[0], len(word)].append(word)
+            for length in (len(word) - 1, len(word), len(word) + 1):
+                by_start[word[0], length].append(word)
+        self.repair_pools = dict(by_start)
 
     def _field_tf(
         self, docs: list[list[str]], weight: float, b: float
@@ -212,8 +217,10 @@ class SearchIndex:
         """Sorted unique (term * size + doc) keys of one field and their weighted, normalised tf."""
         vocab = self.vocab
         lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
-        flat = [vocab.setdefault(term, len(vocab)) for terms in docs for term in terms]
-        term_ids = np.asarray(flat, dtype=np.int64)
+        every = list(itertools.chain.from_iterable(docs))
+        for term in dict.fromkeys(every):  # new terms get ids in order of appearance
+            vocab.setdefault(term, len(vocab))
+        term_ids = np.fromiter(map(vocab.__getitem__, every), dtype=np.int64, count=len(every))
         doc_ids = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
         keys, counts = np.unique(term_ids * max(1, self.size) + doc_ids, return_counts=True)
         avg = max(1.0, float(lengths.mean()) if len(docs) else 1.0)
@@ -227,9 +234,7 @@ class SearchIndex:
         """Vocabulary words within a small edit distance of an unknown word (typos)."""
         if len(word) < 4 or not word.isalpha():
             return []
-        pool = [
-            w for n in (len(word) - 1, len(word), len(word) + 1) for w in self.by_start[word[0], n]
-        ]
+        pool = self.repair_pools.get((word[0], len(word)), [])
         cutoff = 80 if len(word) < 7 else 75
         found = process.extract(word, pool, scorer=fuzz.ratio, score_cutoff=cutoff, limit=3)
         if not found:
@@ -282,30 +287,42 @@ class SearchIndex:
                 if canonical and canonical not in seen:
                     seen.add(canonical)
                     total += add(canonical, 1.0)
+        if len(weights) > MAX_QUERY_TERMS:  # a pasted log: its rarest terms identify it
+            kept = sorted(weights, key=lambda t: -self.idf[t])[:MAX_QUERY_TERMS]
+            weights = {t: weights[t] for t in kept}
         return QueryTerms(weights, total)
 
     def search(self, query: QueryTerms, limit: int) -> list[Hit]:
         if not query.weights or self.size == 0:
             return []
-        scores = np.zeros(self.size, dtype=np.float32)
-        covered = np.zeros(self.size, dtype=np.float32)
-        covered_q = np.zeros(self.size, dtype=np.float32)
-        for tid, weight in query.weights.items():
-            docs = self.postings[tid]
-            scores[docs] += weight * self.weights[tid]
-            covered[docs] += weight * self.idf[tid]
-            covered_q[self.question_postings[tid]] += weight * self.idf[tid]
+        terms = list(query.weights)
+        mass = [query.weights[t] * float(self.idf[t]) for t in terms]  # IDF the term brings
+        docs = np.concatenate([self.postings[t] for t in terms])
+        scores = np.bincount(
+            docs,
+            np.concatenate([query.weights[t] * self.weights[t] for t in terms]),
+            minlength=self.size,
+        )
         k = min(limit, self.size)
         top = np.argpartition(-scores, k - 1)[:k] if k < self.size else np.arange(self.size)
         top = top[np.argsort(-scores[top], kind="stable")]
+        top = top[scores[top] > 0]
+        covered = np.bincount(
+            docs, np.repeat(mass, [len(self.postings[t]) for t in terms]), minlength=self.size
+        )
+        covered_q = np.bincount(
+            np.concatenate([self.question_postings[t] for t in terms]),
+            np.repeat(mass, [len(self.question_postings[t]) for t in terms]),
+            minlength=self.size,
+        )
         total = max(query.total_idf, 1e-9)
         return [
-            Hit(
-                int(d),
-                float(scores[d]),
-                min(1.0, float(covered[d]) / total),
-                min(1.0, float(covered_q[d]) / total),
+            Hit(d, s, min(1.0, c / total), min(1.0, q / total))
+            for d, s, c, q in zip(
+                top.tolist(),
+                scores[top].tolist(),
+                covered[top].tolist(),
+                covered_q[top].tolist(),
+                strict=True,
             )
-            for d in top
-            if scores[d] > 0
         ]

@@ -23,8 +23,9 @@ from bot.settings import DEFAULT_THRESHOLD
 from bot.text import clean_question, content_words, looks_foreign
 
 MAX_QUESTION_CHARS = 2_000  # longer messages are cut before matching
-RERANK = 30  # candidates re-scored with rapidfuzz after the index search
-FOREIGN_PENALTY = 0.5
+RERANK = 20  # candidates re-scored with rapidfuzz after the index search
+FUZZY_CHARS = 120  # pasted error messages can be long; their start is what members quote
+FOREIGN_PENALTY = 0.5  # the knowledge is English; shared words in another language mean little
 CLEAR_LEAD = 0.3  # a lead in rank score over the runner-up that counts as a clear winner
 
 
@@ -43,12 +44,13 @@ class Matcher:
         self.threshold = threshold
         self.entries = knowledge.entries
         self.index = SearchIndex(self.entries)
-        self._questions = [" ".join(content_words(e.question)) for e in self.entries]
+        # Content words of each question, cut to a length that keeps rapidfuzz fast.
+        self._questions = [" ".join(words)[:FUZZY_CHARS] for words in self.index.question_words]
 
     def _score(self, text: str, hits: Sequence[Hit]) -> list[Scored]:
         if not hits:
             return []
-        query = " ".join(content_words(text))
+        query = " ".join(content_words(text))[:FUZZY_CHARS]
         top_bm25 = hits[0].bm25
         questions = [self._questions[hit.doc] for hit in hits]
         similarity = process.cdist([query], questions, scorer=fuzz.token_sort_ratio)[0] / 100.0

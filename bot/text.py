@@ -116,9 +116,10 @@ _OTHER_SCRIPT = re.compile(
 
 def looks_foreign(text: str) -> bool:
     """True when a message is most likely not English (script, or other languages' small words)."""
-    letters = [c for c in text if c.isalpha()]
-    if letters and sum(bool(_OTHER_SCRIPT.match(c)) for c in letters) > len(letters) / 2:
-        return True
+    if not text.isascii():
+        letters = [c for c in text if c.isalpha()]
+        if sum(bool(_OTHER_SCRIPT.match(c)) for c in letters) > len(letters) / 2:
+            return True
     found = _WORD.findall(text.casefold())
     foreign = {w for w in found if w in _FOREIGN_WORDS}
     english = {w for w in found if w in STOPWORDS}
