@@ -124,12 +124,12 @@ _PHRASE_STARTS = {phrase[0] for phrase in PHRASES}
 def terms_of(words: Sequence[str]) -> list[str]:
     stems = list(map(_TERMS.__getitem__, words))
     extra = []
-    for i, first in enumerate(stems):
-        if first in _PHRASE_STARTS:
-            for size in (2, 3):
-                canonical = PHRASES.get(tuple(stems[i : i + size]))
-                if canonical:
-                    extra.append(canonical)
+    starts = itertools.compress(itertools.count(), map(_PHRASE_STARTS.__contains__, stems))
+    for i in starts:
+        for size in (2, 3):
+            canonical = PHRASES.get(tuple(stems[i : i + size]))
+            if canonical:
+                extra.append(canonical)
     return stems + extra
 
 
@@ -188,13 +188,11 @@ class SearchIndex:
         self.idf = np.log(1.0 + (self.size - df + 0.5) / (df + 0.5)).astype(np.float32)
         idf_of = self.idf[term_of]
         saturated = (idf_of * pseudo_tf * (self.K1 + 1) / (pseudo_tf + self.K1)).astype(np.float32)
-        self.postings = [doc_of[bounds[t] : bounds[t + 1]] for t in range(len(self.vocab))]
-        self.weights = [saturated[bounds[t] : bounds[t + 1]] for t in range(len(self.vocab))]
-        q_terms, q_docs = question_keys // n, (question_keys % n).astype(np.int32)
-        q_bounds = np.searchsorted(q_terms, np.arange(len(self.vocab) + 1))
-        self.question_postings = [
-            q_docs[q_bounds[t] : q_bounds[t + 1]] for t in range(len(self.vocab))
-        ]
+        # Postings of term t: docs[bounds[t]:bounds[t + 1]] (sorted), sliced only when queried.
+        self._docs, self._weights, self._bounds = doc_of, saturated, bounds.tolist()
+        q_terms = question_keys // n
+        self._q_docs = (question_keys % n).astype(np.int32)
+        self._q_bounds = np.searchsorted(q_terms, np.arange(len(self.vocab) + 1)).tolist()
         self.max_idf = math.log(1.0 + (self.size + 0.5) / 1.5)
         # Surface words (as written, folded) for typo repair and prefix completion.
         surface: dict[str, str] = {}
@@ -210,6 +208,14 @@ class SearchIndex:
             for length in (len(word) - 1, len(word), len(word) + 1):
                 by_start[word[0], length].append(word)
         self.repair_pools = dict(by_start)
+
+    def postings(self, term: int) -> np.ndarray:
+        """The docs that contain ``term``, in increasing order."""
+        return self._docs[self._bounds[term] : self._bounds[term + 1]]
+
+    def question_postings(self, term: int) -> np.ndarray:
+        """The docs whose question contains ``term``."""
+        return self._q_docs[self._q_bounds[term] : self._q_bounds[term + 1]]
 
     def _field_tf(
         self, docs: list[list[str]], weight: float, b: float
@@ -297,22 +303,21 @@ class SearchIndex:
             return []
         terms = list(query.weights)
         mass = [query.weights[t] * float(self.idf[t]) for t in terms]  # IDF the term brings
-        docs = np.concatenate([self.postings[t] for t in terms])
-        scores = np.bincount(
-            docs,
-            np.concatenate([query.weights[t] * self.weights[t] for t in terms]),
-            minlength=self.size,
-        )
+        spans = [(self._bounds[t], self._bounds[t + 1]) for t in terms]
+        docs = np.concatenate([self._docs[a:b] for a, b in spans])
+        weights = [
+            query.weights[t] * self._weights[a:b] for t, (a, b) in zip(terms, spans, strict=True)
+        ]
+        scores = np.bincount(docs, np.concatenate(weights), minlength=self.size)
         k = min(limit, self.size)
         top = np.argpartition(-scores, k - 1)[:k] if k < self.size else np.arange(self.size)
         top = top[np.argsort(-scores[top], kind="stable")]
         top = top[scores[top] > 0]
-        covered = np.bincount(
-            docs, np.repeat(mass, [len(self.postings[t]) for t in terms]), minlength=self.size
-        )
+        covered = np.bincount(docs, np.repeat(mass, [b - a for a, b in spans]), minlength=self.size)
+        in_question = [self.question_postings(t) for t in terms]
         covered_q = np.bincount(
-            np.concatenate([self.question_postings[t] for t in terms]),
-            np.repeat(mass, [len(self.question_postings[t]) for t in terms]),
+            np.concatenate(in_question),
+            np.repeat(mass, [len(docs_q) for docs_q in in_question]),
             minlength=self.size,
         )
         total = max(query.total_idf, 1e-9)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from functools import lru_cache
@@ -91,7 +92,7 @@ def content_words(text: str) -> list[str]:
     """Folded words without stop words; apostrophes split words ("don't" -> "don", "t")."""
     folded = fold(text)
     found = (_ASCII_WORD if folded.isascii() else _WORD).findall(folded)
-    return [w for w in found if w not in STOPWORDS]
+    return list(itertools.filterfalse(STOPWORDS.__contains__, found))
 
 
 # Frequent function words of other languages that are rare in English questions.
