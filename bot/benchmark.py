@@ -20,6 +20,8 @@ from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
 from bot.models import Entry
 
+WARM_UP = 200  # questions asked before measuring, as a running bot has seen some
+
 _SYLLABLES = "ka lo mi ne ru ta vo zi pe su ba de fo gu hi ja ko le ma no pi ra se ti vu".split()
 
 
@@ -114,7 +116,7 @@ def measure(
     memory = retained_megabytes(knowledge) if trace_memory else float("nan")
     gc.collect()
     gc.freeze()  # as a long-running bot does after start: the index is never garbage
-    for query in queries[:50]:  # warm caches (stemmer, rapidfuzz)
+    for query in queries_for(entries, WARM_UP, seed=99):  # other questions: a bot in use
         matcher.ask(query)
     latencies = []
     for query in queries:

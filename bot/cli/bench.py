@@ -26,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     source.add_argument("--corpus", type=Path, metavar="DIR", help="FAQ-style knowledge folder")
     source.add_argument("--generated", action="store_true", help="use generated text only")
     parser.add_argument("--sizes", default="10000,100000", help="comma-separated entry counts")
-    parser.add_argument("--queries", type=int, default=1000, help="questions per size")
+    parser.add_argument("--queries", type=int, default=2000, help="questions per size")
     parser.set_defaults(func=run)
 
 
