@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urljoin, urlsplit
 
 import yaml
 
@@ -75,9 +76,24 @@ class _Source:
         return self.rel_path.removesuffix(".md")
 
     def url(self, anchor: str) -> str:
+        return f"{self.file_url}#{anchor}"
+
+    @property
+    def file_url(self) -> str:
         if self.base_url:
-            return f"{self.base_url.rstrip('/')}/{self.rel_path}#{anchor}"
-        return f"{self.absolute.as_uri()}#{anchor}"
+            return f"{self.base_url.rstrip('/')}/{self.rel_path}"
+        return self.absolute.as_uri()
+
+    def absolute_links(self, markdown: str) -> str:
+        """Make relative links (``[Webinar 2](02-defining-the-role.md)``) work outside the file."""
+
+        def resolve(match: re.Match[str]) -> str:
+            target = match.group(2)
+            if urlsplit(target).scheme or target.startswith("#"):
+                return match.group(0)
+            return f"[{match.group(1)}]({urljoin(self.file_url, target)})"
+
+        return _LINK.sub(resolve, markdown)
 
 
 # --- webinar files ---------------------------------------------------------------------------
@@ -179,7 +195,7 @@ def parse_webinar(text: str, source: _Source) -> list[Entry]:
     source_title = f"{title} ({date})" if date else title
     entries = []
     for question, anchor, number, body_lines in raw:
-        answer = "\n".join(body_lines).strip()
+        answer = source.absolute_links("\n".join(body_lines).strip())
         if not answer:
             raise KnowledgeError(path, number, f"empty answer under '### {question}'")
         entries.append(
@@ -250,7 +266,7 @@ def parse_faq(text: str, source: _Source, section_title: str) -> Entry:
     if missing:
         raise KnowledgeError(path, 2, f"front matter lacks {' and '.join(map(repr, missing))}")
     anchor = str(data["id"]).strip()
-    answer = _with_images(body, data.get("images"), source).strip()
+    answer = source.absolute_links(_with_images(body, data.get("images"), source).strip())
     return Entry(
         id=f"{source.id_prefix}#{anchor}",
         question=collapse_spaces(str(data["question"])),

@@ -54,6 +54,14 @@ class TestWebinar:
         assert entry.date == "May 5, 2026"
         assert entry.answer.startswith("Start with PostgreSQL")
 
+    def test_relative_links_become_absolute(self, kb) -> None:
+        entry = kb.get(f"{WEBINAR}#is-fine-tuning-worth-it-for-a-small-team")
+        assert entry is not None
+        base = "https://github.com/org/repo/blob/main/webinars/"
+        assert f"[the slides]({base}slides/shipping.pdf)" in entry.answer
+        assert "[prompt versioning](#prompt-versioning)" in entry.answer
+        assert "[an external guide](https://example.org/fine-tuning)" in entry.answer
+
     def test_answer_keeps_code_blocks_with_hash_lines(self, kb) -> None:
         entry = kb.get(f"{WEBINAR}#how-do-i-monitor-an-llm-application-in-production")
         assert "### this is a code comment, not a heading" in entry.answer
