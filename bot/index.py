@@ -209,6 +209,10 @@ class SearchIndex:
                 by_start[word[0], length].append(word)
         self.repair_pools = dict(by_start)
 
+    def knows(self, word: str) -> bool:
+        """Whether any entry contains ``word`` (or another form of it)."""
+        return all(_TERMS[w] in self.vocab for w in content_words(word))
+
     def postings(self, term: int) -> np.ndarray:
         """The docs that contain ``term``, in increasing order."""
         return self._docs[self._bounds[term] : self._bounds[term + 1]]

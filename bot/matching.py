@@ -3,7 +3,8 @@
 Confidence, on a 0–1 scale: how much of the question the entry accounts for. It blends the
 IDF-weighted share of the question's terms found in the entry (40 %, plus 10 % for those in the
 entry's question), the rapidfuzz similarity of the two questions (40 %), and the lead over the
-runner-up (10 %); it is halved for a message in another language. 0 means nothing in common;
+runner-up (10 %); it is halved for a message in another language and cut by 30 % for each name
+(Berlin, Qwen3) no entry mentions. 0 means nothing in common;
 1 means the entry's question says the same thing and no other entry comes close. The default
 threshold, 0.45, was chosen on the evaluation sets.
 """
@@ -20,12 +21,13 @@ from bot.index import Hit, SearchIndex
 from bot.knowledge import KnowledgeBase
 from bot.models import Answer, Candidate, Entry, NoAnswer, NoAnswerReason, Result
 from bot.settings import DEFAULT_THRESHOLD
-from bot.text import clean_question, content_words, looks_foreign
+from bot.text import clean_question, content_words, looks_foreign, name_like_words
 
 MAX_QUESTION_CHARS = 2_000  # longer messages are cut before matching
 RERANK = 20  # candidates re-scored with rapidfuzz after the index search
 FUZZY_CHARS = 120  # pasted error messages can be long; their start is what members quote
 FOREIGN_PENALTY = 0.5  # the knowledge is English; shared words in another language mean little
+UNKNOWN_NAME_PENALTY = 0.7  # per name (Berlin, Qwen3) that no entry mentions, at most two
 CLEAR_LEAD = 0.3  # a lead in rank score over the runner-up that counts as a clear winner
 
 
@@ -89,6 +91,8 @@ class Matcher:
         confidence = min(1.0, best.confidence + 0.1 * min(gap, CLEAR_LEAD) / CLEAR_LEAD)
         if looks_foreign(question):  # the knowledge is English: shared words are not enough
             confidence *= FOREIGN_PENALTY
+        unknown_names = [w for w in name_like_words(question) if not self.index.knows(w)]
+        confidence *= UNKNOWN_NAME_PENALTY ** min(len(unknown_names), 2)
         confidence = round(confidence, 4)
         if confidence >= self.threshold:
             return Answer(question, best.entry, confidence, candidates[1:4], candidates)

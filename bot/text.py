@@ -127,6 +127,26 @@ def looks_foreign(text: str) -> bool:
     return len(foreign) >= 2 and len(foreign) > len(english)
 
 
+_SENTENCE_END = (".", "!", "?", ":", ";")
+
+
+def name_like_words(text: str) -> list[str]:
+    """Words that look like names: capitalised inside a sentence (Berlin, Anthropic) or letters
+    with digits (qwen3). A question about a name the knowledge never mentions is likely about
+    something else."""
+    found = []
+    previous = "."
+    for token in text.split():
+        word = token.strip("\"'()[]{},.!?:;")
+        if word and (
+            (word[0].isupper() and not previous.endswith(_SENTENCE_END) and not word.isupper())
+            or (word.isalnum() and word[0].isalpha() and any(c.isdigit() for c in word))
+        ):
+            found.append(word)
+        previous = token
+    return found
+
+
 def github_slug(heading: str) -> str:
     """The anchor GitHub renders for a markdown heading (before de-duplication)."""
     text = heading.strip().lower()

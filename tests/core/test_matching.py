@@ -121,3 +121,11 @@ def test_complete_suggests_while_typing(matcher) -> None:
         matcher.complete("frontend", limit=3)[0].id
         == W1 + "how-can-frontend-engineers-transition-into-ai-engineering"
     )
+
+
+def test_a_name_no_entry_mentions_lowers_confidence(matcher) -> None:
+    """Near misses about something the knowledge never mentions are refused."""
+    plain = matcher.ask("What salary can an AI engineer expect?")
+    named = matcher.ask("What salary can an AI engineer expect in Berlin?")
+    assert named.score < plain.score
+    assert isinstance(named, NoAnswer)

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from bot.text import clean_question, content_words, fold, github_slug, looks_foreign
+from bot.text import (
+    clean_question,
+    content_words,
+    fold,
+    github_slug,
+    looks_foreign,
+    name_like_words,
+)
 
 
 @pytest.mark.parametrize(
@@ -68,3 +75,16 @@ def test_github_slug(heading: str, slug: str) -> None:
 )
 def test_looks_foreign(message: str, foreign: bool) -> None:
     assert looks_foreign(message) is foreign
+
+
+@pytest.mark.parametrize(
+    ("message", "names"),
+    [
+        ("What salary can I expect as an AI engineer in Berlin?", ["Berlin"]),
+        ("how much memory to run Qwen3 locally?", ["Qwen3"]),
+        ("I use Claude Code. Does it cheat?", ["Claude", "Code"]),
+        ("How do I become an AI engineer?", []),
+    ],
+)
+def test_name_like_words(message: str, names: list[str]) -> None:
+    assert name_like_words(message) == names
