@@ -11,15 +11,8 @@ from bot.errors import StoreError
 
 SQLITE_FILENAME = "qabot.sqlite3"
 
-# libpq's sslmode values and the matching asyncpg ``ssl`` argument.
-_SSLMODES = {
-    "disable": "disable",
-    "allow": "allow",
-    "prefer": "prefer",
-    "require": "require",
-    "verify-ca": "verify-ca",
-    "verify-full": "verify-full",
-}
+# libpq's sslmode values; asyncpg takes the same words as its ``ssl`` argument.
+_SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 
 
 def normalise_database_url(database_url: str | None, data_dir: Path) -> URL:
@@ -57,7 +50,7 @@ def _postgres(url: URL) -> URL:
             raise StoreError(
                 f"DATABASE_URL sslmode={sslmode!r} is not valid; use one of {', '.join(_SSLMODES)}"
             )
-        query.setdefault("ssl", _SSLMODES[sslmode])
+        query.setdefault("ssl", sslmode)
     return url.set(drivername="postgresql+asyncpg", query=query)
 
 
