@@ -110,7 +110,10 @@ class _Reader:
 
 
 def _threshold(text: str) -> float:
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError("expected a number between 0 and 1") from None
     if not 0.0 <= value <= 1.0:
         raise ValueError("expected a number between 0 and 1")
     return value
