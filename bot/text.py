@@ -11,7 +11,7 @@ import snowballstemmer
 
 # Slack: <@U123>, <@U123|name>, <!here>, <!channel>, <#C1|general>; Discord: <@123>, <@!123>,
 # <@&123>, <#123>, <:emoji:123>; plain @everyone / @here.
-_MENTION = re.compile(r"<(?:@[!&]?|#|!|a?:\w+:)[^>\s]*>|@(?:everyone|here)\b")
+_MENTION = re.compile(r"<(?:@[!&]?|#|!|a?:\w+:)[^>]*>|@(?:everyone|here)\b")
 _SPACES = re.compile(r"\s+")
 _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _WORD = re.compile(r"[^\W_]+")

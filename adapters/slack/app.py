@@ -27,7 +27,6 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
 RATE_LIMIT_RETRIES = 3
-_MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 
 Payload = dict[str, Any]
 Send = Callable[..., Awaitable[Any]]
@@ -78,8 +77,8 @@ async def _log_unhandled(error: Exception, body: Payload) -> None:
 
 
 def question_text(text: str) -> str:
-    """The question as typed: Slack escapes &, <, > and adds mention markup."""
-    return render.unescape(_MENTION.sub(" ", text)).strip()
+    """The question as typed: Slack escapes &, <, >; the core removes mention markup."""
+    return render.unescape(text).strip()
 
 
 async def apologise(send: Send, **extra: Any) -> None:

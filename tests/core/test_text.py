@@ -19,6 +19,7 @@ from bot.text import (
     [
         ("<@U0123ABC> how do I become an AI engineer?", "how do I become an AI engineer?"),
         ("<@!123456789> <@&42> what tools?", "what tools?"),
+        ("<@U0123ABC|jane doe> is NLP legacy?", "is NLP legacy?"),
         ("hey bot, quick question: is data science dead? thanks!", "is data science dead?"),
         ("Hi everyone! <#C1|general> which vector db? thx", "which vector db?"),
         ("@everyone @here is NLP legacy", "is NLP legacy"),
