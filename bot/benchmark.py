@@ -114,8 +114,6 @@ def measure(
     matcher = Matcher(knowledge)
     build = time.perf_counter() - started
     memory = retained_megabytes(knowledge) if trace_memory else float("nan")
-    gc.collect()
-    gc.freeze()  # as a long-running bot does after start: the index is never garbage
     for query in queries_for(entries, WARM_UP, seed=99):  # other questions: a bot in use
         matcher.ask(query)
     latencies = []
@@ -123,7 +121,6 @@ def measure(
         started = time.perf_counter()
         matcher.ask(query)
         latencies.append((time.perf_counter() - started) * 1000)
-    gc.unfreeze()
     latencies.sort()
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
     return Figures(len(entries), build, memory, statistics.median(latencies), p99, len(queries))
