@@ -176,11 +176,8 @@ class SearchIndex:
             if name == "question":
                 question_keys = key
         # Sum the fields' pseudo term frequencies per (term, doc): BM25F.
-        all_keys = np.concatenate(keys)
-        order = np.argsort(all_keys, kind="stable")
-        all_keys, all_tf = all_keys[order], np.concatenate(values)[order]
-        unique, starts = np.unique(all_keys, return_index=True)
-        pseudo_tf = np.add.reduceat(all_tf, starts) if len(all_tf) else all_tf
+        unique, inverse = np.unique(np.concatenate(keys), return_inverse=True)
+        pseudo_tf = np.bincount(inverse, weights=np.concatenate(values), minlength=len(unique))
         n = max(1, self.size)
         term_of, doc_of = unique // n, (unique % n).astype(np.int32)
         bounds = np.searchsorted(term_of, np.arange(len(self.vocab) + 1))
@@ -195,13 +192,9 @@ class SearchIndex:
         self._q_bounds = np.searchsorted(q_terms, np.arange(len(self.vocab) + 1)).tolist()
         self.max_idf = math.log(1.0 + (self.size + 0.5) / 1.5)
         # Surface words (as written, folded) for typo repair and prefix completion.
-        surface: dict[str, str] = {}
-        for doc_words in (*question_words, *answer_words):
-            for word in doc_words:
-                if word not in surface and len(word) > 3 and word.isalpha():
-                    surface[word] = _TERMS[word]
-        self.surface = surface
-        self.sorted_words = sorted(surface)
+        distinct = set().union(*question_words, *answer_words)
+        self.surface = {w: _TERMS[w] for w in distinct if len(w) > 3 and w.isalpha()}
+        self.sorted_words = sorted(self.surface)
         # Typos rarely hit the first letter: candidates share it and differ in length by <= 1.
         by_start: dict[tuple[str, int], list[str]] = defaultdict(list)
         for word in self.sorted_words:
@@ -241,14 +234,15 @@ class SearchIndex:
     # --- query side ---------------------------------------------------------------------------
 
     def _repair(self, word: str) -> list[str]:
-        """Vocabulary words within a small edit distance of an unknown word (typos)."""
+        """Vocabulary words close to an unknown word: a small edit distance (typos), or words
+        it begins (other forms)."""
         if len(word) < 4 or not word.isalpha():
             return []
         pool = self.repair_pools.get((word[0], len(word)), [])
         cutoff = 80 if len(word) < 7 else 75
         found = process.extract(word, pool, scorer=fuzz.ratio, score_cutoff=cutoff, limit=3)
-        if not found:
-            return []
+        if not found:  # a shorter form of a known word: hobby -> hobbyist
+            return self._prefixed(word, limit=3) if len(word) >= 5 else []
         best = found[0][1]
         return [w for w, score, _ in found if score >= best - 0.01]
 
