@@ -102,11 +102,6 @@ SYNONYMS: dict[str, str] = {
 }
 
 
-def analyze(text: str) -> list[str]:
-    """Index terms of a text: stems of its content words plus canonical phrase terms."""
-    return terms_of(content_words(text))
-
-
 class _TermCache(dict[str, str]):
     """word -> index term, computed once per distinct word."""
 
@@ -122,6 +117,7 @@ _PHRASE_STARTS = {phrase[0] for phrase in PHRASES}
 
 
 def terms_of(words: Sequence[str]) -> list[str]:
+    """Index terms of content words: their stems plus canonical phrase terms."""
     stems = list(map(_TERMS.__getitem__, words))
     extra = []
     starts = itertools.compress(itertools.count(), map(_PHRASE_STARTS.__contains__, stems))
