@@ -7,6 +7,10 @@ runner-up (10 %); it is halved for a message in another language and cut by 30 %
 (Berlin, Qwen3) no entry mentions. 0 means nothing in common;
 1 means the entry's question says the same thing and no other entry comes close. The default
 threshold, 0.45, was chosen on the evaluation sets.
+
+With sentence embeddings on (``bot.semantic``), the index still finds the candidates; their
+cosine similarity to the question (the better of entry question, and question with answer)
+makes up 60 % of the ranking score and half of the confidence, on the same scale and threshold.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from rapidfuzz import fuzz, process
 from bot.index import Hit, SearchIndex
 from bot.knowledge import KnowledgeBase
 from bot.models import Answer, Candidate, Entry, NoAnswer, NoAnswerReason, Result
+from bot.semantic import CachedEncoder
 from bot.settings import DEFAULT_THRESHOLD
 from bot.text import clean_question, content_words, looks_foreign, name_like_words
 
@@ -29,6 +34,9 @@ FUZZY_CHARS = 120  # pasted error messages can be long; their start is what memb
 FOREIGN_PENALTY = 0.5  # the knowledge is English; shared words in another language mean little
 UNKNOWN_NAME_PENALTY = 0.7  # per name (Berlin, Qwen3) that no entry mentions, at most two
 CLEAR_LEAD = 0.3  # a lead in rank score over the runner-up that counts as a clear winner
+SEMANTIC_RANK_WEIGHT = 0.6  # with embeddings: their share of the ranking score ...
+SEMANTIC_CONFIDENCE_WEIGHT = 0.5  # ... and of the confidence (chosen on the evaluation sets)
+ANSWER_CHARS = 500  # of an answer, encoded with its question: the start says what it is about
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,15 +49,38 @@ class Scored:
 class Matcher:
     """Ranks entries for free text; ``ask`` applies the threshold and the clear-winner rule."""
 
-    def __init__(self, knowledge: KnowledgeBase, threshold: float = DEFAULT_THRESHOLD) -> None:
+    def __init__(
+        self,
+        knowledge: KnowledgeBase,
+        threshold: float = DEFAULT_THRESHOLD,
+        encoder: CachedEncoder | None = None,
+    ) -> None:
         self.knowledge = knowledge
         self.threshold = threshold
         self.entries = knowledge.entries
         self.index = SearchIndex(self.entries)
         # Content words of each question, cut to a length that keeps rapidfuzz fast.
         self._questions = [" ".join(words)[:FUZZY_CHARS] for words in self.index.question_words]
+        self.encoder = encoder
+        if encoder is not None:
+            texts = [e.question for e in self.entries]
+            texts += [f"{e.question}. {e.answer[:ANSWER_CHARS]}" for e in self.entries]
+            vectors = encoder.encode_documents(texts)
+            self._question_vectors = vectors[: len(self.entries)]
+            self._entry_vectors = vectors[len(self.entries) :]
 
-    def _score(self, text: str, hits: Sequence[Hit]) -> list[Scored]:
+    def _meaning(self, text: str, hits: Sequence[Hit]) -> np.ndarray | None:
+        """Cosine similarity of the question to each hit's entry, 0–1; None without embeddings."""
+        if self.encoder is None:
+            return None
+        query = self.encoder.encode([text])[0]
+        docs = [hit.doc for hit in hits]
+        to_question = self._question_vectors[docs] @ query
+        similarity = np.maximum(to_question, self._entry_vectors[docs] @ query)
+        clipped: np.ndarray = np.clip(similarity, 0.0, 1.0)
+        return clipped
+
+    def _score(self, text: str, hits: Sequence[Hit], semantic: bool = True) -> list[Scored]:
         if not hits:
             return []
         query = " ".join(content_words(text))[:FUZZY_CHARS]
@@ -64,6 +95,19 @@ class Matcher:
             confidence = 0.4 * hit.coverage + 0.1 * hit.question_coverage + 0.4 * fuzzy
             rank = 0.3 * hit.bm25 / top_bm25 + 0.4 * confidence + 0.3 * fuzzy
             scored.append(Scored(self.entries[hit.doc], rank, confidence))
+        meaning = self._meaning(text, hits) if semantic else None
+        if meaning is not None:
+            top_rank = max(s.rank_score for s in scored) or 1.0
+            scored = [
+                Scored(
+                    s.entry,
+                    (1 - SEMANTIC_RANK_WEIGHT) * s.rank_score / top_rank
+                    + SEMANTIC_RANK_WEIGHT * sim,
+                    (1 - SEMANTIC_CONFIDENCE_WEIGHT) * s.confidence
+                    + SEMANTIC_CONFIDENCE_WEIGHT * sim,
+                )
+                for s, sim in zip(scored, meaning.tolist(), strict=True)
+            ]
         scored.sort(key=lambda s: -s.rank_score)
         return scored
 
@@ -116,4 +160,5 @@ class Matcher:
             return list(self.entries[:limit])
         terms = self.index.query_terms(text, prefix_last=True)
         hits = self.index.search(terms, max(limit, RERANK))
-        return [s.entry for s in self._score(text, hits)[:limit]]
+        # Lexical only: a prefix is not a sentence, and it runs at every keystroke.
+        return [s.entry for s in self._score(text, hits, semantic=False)[:limit]]

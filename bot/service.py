@@ -24,6 +24,7 @@ from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.matching import Matcher
 from bot.metrics import Metrics, process_metrics
 from bot.models import Answer, AskContext, Entry, NoAnswer
+from bot.semantic import open_encoder
 from bot.settings import CoreSettings, TipChannel
 from bot.store import LogRecord, Pruned, Store, TipLedger
 from bot.tips import TipScheduler
@@ -91,9 +92,12 @@ class QABot:
         qabot raises StoreError.
         """
         knowledge = load_knowledge(settings.knowledge_dir, base_url=settings.base_url)
+        encoder = open_encoder(settings.embedding_model, settings.embedding_cache_dir)
+        # Off the event loop: encoding a large knowledge base the first time takes minutes.
+        matcher = await asyncio.to_thread(Matcher, knowledge, settings.threshold, encoder)
         bot = cls(
             knowledge=knowledge,
-            matcher=Matcher(knowledge, settings.threshold),
+            matcher=matcher,
             settings=settings,
             store=store or Store.connect(settings.database_url, settings.data_dir),
             metrics=metrics or process_metrics(),

@@ -51,6 +51,11 @@ class CoreSettings:
     metrics_port: int | None
     log_level: str
     ephemeral_disk: bool = False  # DYNO is set: a Heroku-style host wipes the disk on restart
+    embedding_model: str | None = None  # sentence-transformers model; None: lexical matching
+
+    @property
+    def embedding_cache_dir(self) -> Path:
+        return self.data_dir / "embeddings"
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +232,7 @@ def _core(reader: _Reader) -> CoreSettings:
         metrics_port=reader.parsed("METRICS_PORT", _port, None, "port"),
         log_level=reader.parsed("LOG_LEVEL", _log_level, "INFO", "level"),
         ephemeral_disk=reader.raw("DYNO") is not None,
+        embedding_model=reader.raw("EMBEDDING_MODEL"),
     )
 
 

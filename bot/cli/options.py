@@ -1,4 +1,4 @@
-"""Options shared by the commands that load knowledge: --knowledge, --threshold, --base-url."""
+"""Options shared by the commands that load knowledge: --knowledge, --threshold, --base-url ..."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 from bot.errors import UsageError
 from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.matching import Matcher
+from bot.semantic import open_encoder
 from bot.settings import CoreSettings, load_core_settings
 
 
@@ -29,6 +30,12 @@ def add_knowledge_options(parser: argparse.ArgumentParser) -> None:
         metavar="URL",
         help="where the knowledge files are published, for source links (env KNOWLEDGE_BASE_URL)",
     )
+    parser.add_argument(
+        "--embedding-model",
+        metavar="NAME",
+        help="sentence-transformers model name or folder; needs the embeddings extra "
+        "(env EMBEDDING_MODEL; default: off)",
+    )
 
 
 def _threshold(text: str) -> float:
@@ -48,6 +55,7 @@ def settings_from(args: argparse.Namespace) -> CoreSettings:
         knowledge_dir=args.knowledge or settings.knowledge_dir,
         threshold=settings.threshold if args.threshold is None else args.threshold,
         base_url=args.base_url or settings.base_url,
+        embedding_model=args.embedding_model or settings.embedding_model,
     )
 
 
@@ -59,4 +67,6 @@ def knowledge_from(args: argparse.Namespace) -> KnowledgeBase:
 
 
 def matcher_from(args: argparse.Namespace) -> Matcher:
-    return Matcher(knowledge_from(args), settings_from(args).threshold)
+    settings = settings_from(args)
+    encoder = open_encoder(settings.embedding_model, settings.embedding_cache_dir)
+    return Matcher(knowledge_from(args), settings.threshold, encoder)

@@ -1,0 +1,163 @@
+"""Optional sentence embeddings: how they change answers, and their cache on disk.
+
+The encoder is the seam: these tests put a small deterministic one there (words folded onto
+concepts), so they run without PyTorch. ``test_semantic_model.py`` runs the real model.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+import sys
+import zlib
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+
+from bot.cli import main
+from bot.errors import ConfigError
+from bot.knowledge import KnowledgeBase
+from bot.matching import Matcher
+from bot.models import Answer, NoAnswer
+from bot.semantic import CachedEncoder, open_encoder
+
+W1 = "webinars/01-a-day-of-ai-engineer#"
+NEW_GRAD = W1 + "what-should-a-recent-or-new-grad-focus-on-to-break-into-this-role"
+# Words that mean the same to a member, as a sentence model would see them.
+CONCEPTS = {
+    "students": "graduate",
+    "student": "graduate",
+    "grad": "graduate",
+    "graduates": "graduate",
+    "tips": "advice",
+    "focus": "advice",
+    "break": "enter",
+    "into": "enter",
+    "job": "role",
+    "role": "role",
+    "engineering": "role",
+}
+DIMENSIONS = 512
+
+
+class ConceptEncoder:
+    """Bag of concepts hashed into a vector; counts what it is asked to encode."""
+
+    name = "test/concepts"
+
+    def __init__(self) -> None:
+        self.encoded: list[str] = []
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.encoded.extend(texts)
+        vectors = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"[a-z]+", text.lower()):
+                concept = CONCEPTS.get(word, word)
+                vectors[row, zlib.crc32(concept.encode()) % DIMENSIONS] += 1.0
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.maximum(norms, 1e-9)
+
+
+@pytest.fixture(name="encoder")
+def _encoder(tmp_path) -> CachedEncoder:
+    return CachedEncoder(ConceptEncoder(), tmp_path / "embeddings")
+
+
+def test_meaning_answers_a_paraphrase_that_shares_few_words(bundled_knowledge, encoder) -> None:
+    question = "tips for students trying to break into AI engineering?"
+    assert isinstance(Matcher(bundled_knowledge).ask(question), NoAnswer)
+
+    result = Matcher(bundled_knowledge, encoder=encoder).ask(question)
+
+    assert isinstance(result, Answer), result
+    assert result.entry.id == NEW_GRAD
+    assert 0.0 <= result.score <= 1.0
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["How do I fix a 404 on my kubernetes ingress with nginx?", "what's the weather in Berlin?"],
+)
+def test_unrelated_questions_are_still_refused(bundled_knowledge, encoder, question) -> None:
+    assert isinstance(Matcher(bundled_knowledge, encoder=encoder).ask(question), NoAnswer)
+
+
+def test_autocomplete_does_not_encode_every_keystroke(bundled_knowledge, encoder) -> None:
+    matcher = Matcher(bundled_knowledge, encoder=encoder)
+    before = len(encoder.encoder.encoded)  # type: ignore[attr-defined]
+
+    assert matcher.complete("data eng")
+
+    assert len(encoder.encoder.encoded) == before  # type: ignore[attr-defined]
+
+
+def test_entry_vectors_are_cached_and_only_changed_entries_re_encoded(
+    bundled_knowledge, tmp_path
+) -> None:
+    first = ConceptEncoder()
+    Matcher(bundled_knowledge, encoder=CachedEncoder(first, tmp_path))
+    assert len(first.encoded) == 2 * len(bundled_knowledge.entries)  # question, question+answer
+
+    restarted = ConceptEncoder()
+    Matcher(bundled_knowledge, encoder=CachedEncoder(restarted, tmp_path))
+    assert restarted.encoded == []
+
+    entries = list(bundled_knowledge.entries)
+    entries[3] = dataclasses.replace(entries[3], answer="A rewritten answer.")
+    edited = KnowledgeBase(bundled_knowledge.directory, tuple(entries))
+    after_edit = ConceptEncoder()
+    Matcher(edited, encoder=CachedEncoder(after_edit, tmp_path))
+    assert after_edit.encoded == [f"{entries[3].question}. A rewritten answer."]
+
+
+def test_a_torn_cache_file_is_rebuilt(bundled_knowledge, encoder, caplog) -> None:
+    encoder.path.parent.mkdir(parents=True)
+    encoder.path.write_bytes(b"PK\x03\x04 not really a zip")
+
+    with caplog.at_level(logging.WARNING):
+        matcher = Matcher(bundled_knowledge, encoder=encoder)
+
+    assert "ignoring unreadable embedding cache" in caplog.text
+    assert isinstance(matcher.ask("tips for students to break into AI engineering"), Answer)
+    with np.load(encoder.path) as data:  # written afresh
+        assert len(data["keys"]) == 2 * len(bundled_knowledge.entries)
+
+
+def test_an_unwritable_cache_still_answers(bundled_knowledge, tmp_path, caplog) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be")
+    encoder = CachedEncoder(ConceptEncoder(), blocker / "embeddings")
+
+    with caplog.at_level(logging.WARNING):
+        matcher = Matcher(bundled_knowledge, encoder=encoder)
+
+    assert "could not write the embedding cache" in caplog.text
+    assert isinstance(matcher.ask("tips for students to break into AI engineering"), Answer)
+
+
+def test_without_the_extra_the_setting_says_what_to_install(monkeypatch, tmp_path) -> None:
+    monkeypatch.setitem(sys.modules, "sentence_transformers", None)  # as if not installed
+
+    with pytest.raises(ConfigError) as caught:
+        open_encoder("sentence-transformers/all-MiniLM-L6-v2", tmp_path)
+
+    assert "pip install 'course-qa-bot[embeddings]'" in str(caught.value)
+    assert "EMBEDDING_MODEL" in str(caught.value)
+
+
+def test_embeddings_are_off_by_default(tmp_path) -> None:
+    assert open_encoder(None, tmp_path) is None
+
+
+def test_cli_reports_the_missing_extra_without_a_traceback(monkeypatch, capsys) -> None:
+    monkeypatch.setitem(sys.modules, "sentence_transformers", None)
+
+    status = main(["ask", "--embedding-model", "all-MiniLM-L6-v2", "what is rag?"])
+
+    err = capsys.readouterr().err
+    assert status != 0
+    assert "course-qa-bot[embeddings]" in err
+    assert "Traceback" not in err
