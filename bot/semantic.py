@@ -83,8 +83,7 @@ class CachedEncoder:
         """Vectors for knowledge entries, from the cache where the text is unchanged."""
         keys = [self._key(text) for text in texts]
         cached = self._load()
-        todo = {k: t for k, t in zip(keys, texts, strict=True) if k not in cached}
-        missing = sorted(todo.items())
+        missing = list({k: t for k, t in zip(keys, texts, strict=True) if k not in cached}.items())
         if missing:
             log.info("encoding %d knowledge texts with %s", len(missing), self.name)
             fresh = self.encoder.encode([text for _, text in missing])
