@@ -6,10 +6,12 @@ import argparse
 import asyncio
 import os
 import signal
+import socket
 import sys
 from importlib.metadata import entry_points
 from pathlib import Path
 
+import aiohttp
 import pytest
 from discord_support import Connect
 from fake_discord import APP_ID, CHANNEL_ID, FakeDiscord
@@ -117,6 +119,27 @@ async def test_serve_connects_runs_and_stops_on_sigterm(
     await fake.wait_for("PUT", rf"/applications/{APP_ID}/commands")
     os.kill(os.getpid(), signal.SIGTERM)  # what Heroku sends on a restart
     assert await asyncio.wait_for(serving, 5) == 0
+
+
+async def test_serve_exposes_metrics_on_metrics_port_while_running(
+    fake: FakeDiscord, environ: dict[str, str]
+) -> None:
+    with socket.socket() as probe:  # a free port for the metrics server
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    core, settings = load_discord_settings({**environ, "METRICS_PORT": str(port)})
+    serving = asyncio.create_task(cli.serve(core, settings))
+    await fake.wait_connected()
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"http://127.0.0.1:{port}/metrics") as response:
+            assert response.status == 200
+            assert "qabot_questions" in await response.text()
+        async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+            assert await response.text() == "ok\n"
+        os.kill(os.getpid(), signal.SIGTERM)
+        assert await asyncio.wait_for(serving, 5) == 0
+        with pytest.raises(aiohttp.ClientConnectionError):  # stopped with the bot
+            await http.get(f"http://127.0.0.1:{port}/healthz")
 
 
 async def test_serve_reports_a_rejected_token(fake: FakeDiscord, environ: dict[str, str]) -> None:
