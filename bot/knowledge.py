@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import yaml
 
@@ -378,6 +378,24 @@ def _review(entries: list[Entry]) -> tuple[list[Entry], list[Problem]]:
     return kept, problems
 
 
+def _broken_links(directory: Path) -> list[Problem]:
+    """Relative links to files that are not in the folder: they break once published."""
+    problems = []
+    for file in _knowledge_files(directory):
+        rel = file.relative_to(directory).as_posix()
+        lines = file.read_text(encoding="utf-8", errors="replace").splitlines()
+        for number, line in enumerate(lines, start=1):
+            for match in _LINK.finditer(line):
+                target = match.group(2).split("#", 1)[0]
+                if not target or urlsplit(target).scheme or target.startswith("/"):
+                    continue
+                if not (file.parent / unquote(target)).exists():
+                    problems.append(
+                        Problem(rel, number, "warning", f"link to {target!r}: no such file here")
+                    )
+    return problems
+
+
 def _curated_tips(directory: Path) -> tuple[str, ...]:
     """Entry ids listed in ``tips.txt`` (one per line; lines starting with '#' are comments)."""
     path = directory / TIPS_FILE
@@ -426,6 +444,8 @@ def check_knowledge(directory: Path | str, *, base_url: str | None = None) -> li
     entries, problems = _scan(directory, base_url, strict=False)
     if directory.is_dir() and not entries:
         problems.append(Problem(str(directory), 0, "error", "no entries found"))
+    if directory.is_dir():
+        problems.extend(_broken_links(directory))
     known = {e.id for e in entries}
     for tip in _curated_tips(directory):
         if tip not in known:

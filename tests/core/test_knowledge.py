@@ -168,6 +168,18 @@ class TestCheck:
         assert errors == ["tips.txt names unknown entry 'w#missing'"]
         assert load_knowledge(tmp_path).curated_tips == ("w#fine", "w#missing")
 
+    def test_links_to_files_missing_from_the_folder_are_warnings(self, tmp_path) -> None:
+        write(tmp_path, "02-next.md", "# Webinar 2: Next\n\n## Q&A\n\n### Q?\n\nA.\n")
+        write(
+            tmp_path,
+            "01-first.md",
+            "# Webinar 1: First\n\n## Q&A\n\n### Where next?\n\n"
+            "See [webinar 2](02-next.md#q), [webinar 3](03-later.md#intro), "
+            "[the docs](https://example.com/x.md) and [above](#where-next).\n",
+        )
+        problems = [str(p) for p in check_knowledge(tmp_path)]
+        assert problems == ["01-first.md:7: warning: link to '03-later.md': no such file here"]
+
     def test_missing_folder(self, tmp_path) -> None:
         assert [p.message for p in check_knowledge(tmp_path / "nope")] == [
             "knowledge folder not found"
