@@ -116,7 +116,11 @@ class QABot:
                 "question log, votes and tip history in the SQLite file will be lost, and a tip "
                 "may be posted twice. Attach PostgreSQL and set DATABASE_URL."
             )
-        log.info("loaded %d knowledge entries", len(knowledge.entries))
+        log.info(
+            "loaded %d knowledge entries; matching: %s",
+            len(knowledge.entries),
+            f"lexical + embeddings ({encoder.name})" if encoder else "lexical",
+        )
         return bot
 
     async def ask(self, text: str, ctx: AskContext) -> Asked:

@@ -16,8 +16,11 @@ import pytest
 
 from bot.evaluation import evaluate, read_cases
 from bot.matching import Matcher
-from bot.models import Answer
+from bot.metrics import Metrics
+from bot.models import Answer, AskContext
 from bot.semantic import open_encoder
+from bot.service import QABot
+from bot.settings import load_core_settings
 
 EVAL = Path(__file__).resolve().parents[1] / "eval"
 pytestmark = pytest.mark.embeddings
@@ -69,3 +72,20 @@ def test_cache_makes_the_second_start_skip_encoding(model, bundled_knowledge, tm
     written = first.path.stat().st_mtime_ns
     Matcher(bundled_knowledge, encoder=open_encoder(model, tmp_path))
     assert first.path.stat().st_mtime_ns == written  # nothing new was encoded, nothing saved
+
+
+async def test_the_bot_uses_embedding_model_from_the_environment(model, tmp_path) -> None:
+    settings = load_core_settings({"EMBEDDING_MODEL": model, "DATA_DIR": str(tmp_path)})
+    bot = await QABot.start(settings, metrics=Metrics())
+    try:
+        asked = await bot.ask(
+            "tips for students trying to break into AI engineering?", AskContext("cli")
+        )
+    finally:
+        await bot.close()
+
+    assert isinstance(asked.result, Answer)
+    assert asked.result.entry.id.endswith(
+        "#what-should-a-recent-or-new-grad-focus-on-to-break-into-this-role"
+    )
+    assert list((tmp_path / "embeddings").glob("*.npz"))  # the cache lives under DATA_DIR
