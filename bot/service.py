@@ -126,7 +126,7 @@ class QABot:
     async def ask(self, text: str, ctx: AskContext) -> Asked:
         """Match a question and log it; the answer comes back even if logging fails."""
         started = time.perf_counter()
-        result = self.matcher.ask(text)
+        result = await self._off_loop(self.matcher.ask, text)
         return await self._finish(result, ctx, started)
 
     async def answer_entry(
@@ -134,10 +134,16 @@ class QABot:
     ) -> Asked | None:
         """The answer for an entry the member chose; None if the id is unknown."""
         started = time.perf_counter()
-        result = self.matcher.answer_entry(entry_id, question)
+        result = await self._off_loop(self.matcher.answer_entry, entry_id, question)
         if result is None:
             return None
         return await self._finish(result, ctx, started)
+
+    async def _off_loop(self, match: Callable[..., T], *args: object) -> T:
+        """Lexical matching takes a millisecond; a sentence model takes 15-30 ms, in a thread."""
+        if self.matcher.encoder is None:
+            return match(*args)
+        return await asyncio.to_thread(match, *args)
 
     def complete(self, prefix: str, limit: int = 25) -> list[Entry]:
         return self.matcher.complete(prefix, limit)
