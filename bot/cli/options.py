@@ -59,8 +59,7 @@ def settings_from(args: argparse.Namespace) -> CoreSettings:
     )
 
 
-def knowledge_from(args: argparse.Namespace) -> KnowledgeBase:
-    settings = settings_from(args)
+def knowledge_from(settings: CoreSettings) -> KnowledgeBase:
     if not settings.knowledge_dir.is_dir():
         raise UsageError(f"knowledge folder not found: {settings.knowledge_dir}")
     return load_knowledge(settings.knowledge_dir, base_url=settings.base_url)
@@ -68,5 +67,6 @@ def knowledge_from(args: argparse.Namespace) -> KnowledgeBase:
 
 def matcher_from(args: argparse.Namespace) -> Matcher:
     settings = settings_from(args)
+    knowledge = knowledge_from(settings)  # before the model: a bad folder fails at once
     encoder = open_encoder(settings.embedding_model, settings.embedding_cache_dir)
-    return Matcher(knowledge_from(args), settings.threshold, encoder)
+    return Matcher(knowledge, settings.threshold, encoder)
