@@ -10,7 +10,9 @@ threshold, 0.45, was chosen on the evaluation sets.
 
 With sentence embeddings on (``bot.semantic``), the index still finds the candidates; their
 cosine similarity to the question (the better of entry question, and question with answer)
-makes up 60 % of the ranking score and half of the confidence, on the same scale and threshold.
+makes up 60 % of the ranking score and of the confidence, on the same scale and threshold. A
+question that means one of ``bot.off_topic``'s examples about as much as its best entry, or more,
+loses confidence: the difference in similarity plus 0.2.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from rapidfuzz import fuzz, process
 from bot.index import Hit, SearchIndex
 from bot.knowledge import KnowledgeBase
 from bot.models import Answer, Candidate, Entry, NoAnswer, NoAnswerReason, Result
+from bot.off_topic import OFF_TOPIC_EXAMPLES
 from bot.semantic import CachedEncoder
 from bot.settings import DEFAULT_THRESHOLD
 from bot.text import clean_question, content_words, looks_foreign, name_like_words
@@ -35,8 +38,10 @@ FOREIGN_PENALTY = 0.5  # the knowledge is English; shared words in another langu
 UNKNOWN_NAME_PENALTY = 0.7  # per name (Berlin, Qwen3) that no entry mentions, at most two
 CLEAR_LEAD = 0.3  # a lead in rank score over the runner-up that counts as a clear winner
 SEMANTIC_RANK_WEIGHT = 0.6  # with embeddings: their share of the ranking score ...
-SEMANTIC_CONFIDENCE_WEIGHT = 0.5  # ... and of the confidence (chosen on the evaluation sets)
+SEMANTIC_CONFIDENCE_WEIGHT = 0.6  # ... and of the confidence (chosen on the evaluation sets)
 ANSWER_CHARS = 500  # of an answer, encoded with its question: the start says what it is about
+OFF_TOPIC_WEIGHT = 1.0  # confidence lost per unit an off-topic example is closer than the entry
+OFF_TOPIC_SLACK = 0.2  # ... counted from this much below the entry (chosen on the evaluation sets)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +49,7 @@ class Scored:
     entry: Entry
     rank_score: float
     confidence: float
+    meaning: float | None = None  # cosine similarity to the question, with embeddings
 
 
 class Matcher:
@@ -68,19 +74,19 @@ class Matcher:
             vectors = encoder.encode_documents(texts)
             self._question_vectors = vectors[: len(self.entries)]
             self._entry_vectors = vectors[len(self.entries) :]
+            self._off_topic_vectors = encoder.encode_documents(OFF_TOPIC_EXAMPLES)
 
-    def _meaning(self, text: str, hits: Sequence[Hit]) -> np.ndarray | None:
-        """Cosine similarity of the question to each hit's entry, 0–1; None without embeddings."""
-        if self.encoder is None:
-            return None
-        query = self.encoder.encode([text])[0]
+    def _meaning(self, query: np.ndarray, hits: Sequence[Hit]) -> np.ndarray:
+        """Cosine similarity of the question's vector to each hit's entry, 0–1."""
         docs = [hit.doc for hit in hits]
         to_question = self._question_vectors[docs] @ query
         similarity = np.maximum(to_question, self._entry_vectors[docs] @ query)
         clipped: np.ndarray = np.clip(similarity, 0.0, 1.0)
         return clipped
 
-    def _score(self, text: str, hits: Sequence[Hit], semantic: bool = True) -> list[Scored]:
+    def _score(
+        self, text: str, hits: Sequence[Hit], query_vector: np.ndarray | None = None
+    ) -> list[Scored]:
         if not hits:
             return []
         query = " ".join(content_words(text))[:FUZZY_CHARS]
@@ -95,8 +101,8 @@ class Matcher:
             confidence = 0.4 * hit.coverage + 0.1 * hit.question_coverage + 0.4 * fuzzy
             rank = 0.3 * hit.bm25 / top_bm25 + 0.4 * confidence + 0.3 * fuzzy
             scored.append(Scored(self.entries[hit.doc], rank, confidence))
-        meaning = self._meaning(text, hits) if semantic else None
-        if meaning is not None:
+        if query_vector is not None:
+            meaning = self._meaning(query_vector, hits)
             top_rank = max(s.rank_score for s in scored) or 1.0
             scored = [
                 Scored(
@@ -105,27 +111,42 @@ class Matcher:
                     + SEMANTIC_RANK_WEIGHT * sim,
                     (1 - SEMANTIC_CONFIDENCE_WEIGHT) * s.confidence
                     + SEMANTIC_CONFIDENCE_WEIGHT * sim,
+                    sim,
                 )
                 for s, sim in zip(scored, meaning.tolist(), strict=True)
             ]
         scored.sort(key=lambda s: -s.rank_score)
         return scored
 
-    def _ranked(self, text: str, limit: int) -> list[Scored]:
+    def _query_vector(self, text: str) -> np.ndarray | None:
+        return None if self.encoder is None else self.encoder.encode([text])[0]
+
+    def _ranked(
+        self, text: str, limit: int, query_vector: np.ndarray | None = None
+    ) -> list[Scored]:
         text = text[:MAX_QUESTION_CHARS]
         hits = self.index.search(self.index.query_terms(text), max(limit, RERANK))
-        return self._score(text, hits)[:limit]
+        return self._score(text, hits, query_vector)[:limit]
 
     def rank(self, text: str, limit: int = 5) -> list[Candidate]:
         """The closest entries with their confidence, best first."""
-        return [Candidate(s.entry, round(s.confidence, 4)) for s in self._ranked(text, limit)]
+        ranked = self._ranked(text, limit, self._query_vector(text[:MAX_QUESTION_CHARS]))
+        return [Candidate(s.entry, round(s.confidence, 4)) for s in ranked]
+
+    def _off_topic_penalty(self, query_vector: np.ndarray | None, best: Scored) -> float:
+        """Confidence lost when the question means an off-topic example more than the entry."""
+        if query_vector is None or best.meaning is None:
+            return 0.0
+        closest = float(np.max(self._off_topic_vectors @ query_vector))
+        return OFF_TOPIC_WEIGHT * max(0.0, closest - best.meaning + OFF_TOPIC_SLACK)
 
     def ask(self, text: str) -> Result:
         """Answer a raw chat message, or explain that there is no confident match."""
         question = clean_question(text[:MAX_QUESTION_CHARS])
         if not content_words(question):
             return NoAnswer(question, NoAnswerReason.EMPTY)
-        ranked = self._ranked(question, 5)
+        query_vector = self._query_vector(question)
+        ranked = self._ranked(question, 5, query_vector)
         candidates = tuple(Candidate(s.entry, round(s.confidence, 4)) for s in ranked)
         if not ranked:
             return NoAnswer(question, NoAnswerReason.LOW_CONFIDENCE, (), (), 0.0)
@@ -133,6 +154,7 @@ class Matcher:
         # Clear-winner rule: the last tenth of the scale is earned by a lead over the runner-up.
         gap = best.rank_score - ranked[1].rank_score if len(ranked) > 1 else CLEAR_LEAD
         confidence = min(1.0, best.confidence + 0.1 * min(gap, CLEAR_LEAD) / CLEAR_LEAD)
+        confidence = max(0.0, confidence - self._off_topic_penalty(query_vector, best))
         if looks_foreign(question):  # the knowledge is English: shared words are not enough
             confidence *= FOREIGN_PENALTY
         unknown_names = [w for w in name_like_words(question) if not self.index.knows(w)]
@@ -161,4 +183,4 @@ class Matcher:
         terms = self.index.query_terms(text, prefix_last=True)
         hits = self.index.search(terms, max(limit, RERANK))
         # Lexical only: a prefix is not a sentence, and it runs at every keystroke.
-        return [s.entry for s in self._score(text, hits, semantic=False)[:limit]]
+        return [s.entry for s in self._score(text, hits)[:limit]]

@@ -18,9 +18,10 @@ import pytest
 
 from bot.cli import main
 from bot.errors import ConfigError
-from bot.knowledge import KnowledgeBase
+from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.matching import Matcher
 from bot.models import Answer, NoAnswer
+from bot.off_topic import OFF_TOPIC_EXAMPLES
 from bot.semantic import CachedEncoder, open_encoder
 
 W1 = "webinars/01-a-day-of-ai-engineer#"
@@ -85,6 +86,29 @@ def test_unrelated_questions_are_still_refused(bundled_knowledge, encoder, quest
     assert isinstance(Matcher(bundled_knowledge, encoder=encoder).ask(question), NoAnswer)
 
 
+def test_a_question_that_means_an_off_topic_example_is_refused(bundled_knowledge, encoder) -> None:
+    # The webinar talks about staffing Trova's team; whether Trova is hiring is another matter.
+    question = "is Trova hiring AI engineers?"
+    assert isinstance(Matcher(bundled_knowledge).ask(question), Answer)  # words alone
+
+    result = Matcher(bundled_knowledge, encoder=encoder).ask(question)
+
+    assert isinstance(result, NoAnswer), result
+    assert result.suggestions  # still offered, in case it was meant
+
+
+def test_an_entry_closer_than_the_off_topic_example_is_answered(
+    fixture_knowledge_dir, encoder
+) -> None:
+    # "How do I get my certificate?" is off-topic for most courses, not for this FAQ.
+    knowledge = load_knowledge(fixture_knowledge_dir)
+
+    result = Matcher(knowledge, encoder=encoder).ask("do i need the homework for the certificate?")
+
+    assert isinstance(result, Answer), result
+    assert result.entry.id.endswith("_certificate#dd33ee44ff")
+
+
 def test_autocomplete_does_not_encode_every_keystroke(bundled_knowledge, encoder) -> None:
     matcher = Matcher(bundled_knowledge, encoder=encoder)
     before = len(encoder.encoder.encoded)  # type: ignore[attr-defined]
@@ -99,7 +123,8 @@ def test_entry_vectors_are_cached_and_only_changed_entries_re_encoded(
 ) -> None:
     first = ConceptEncoder()
     Matcher(bundled_knowledge, encoder=CachedEncoder(first, tmp_path))
-    assert len(first.encoded) == 2 * len(bundled_knowledge.entries)  # question, question+answer
+    # question, question with answer, and the off-topic examples
+    assert len(first.encoded) == 2 * len(bundled_knowledge.entries) + len(OFF_TOPIC_EXAMPLES)
 
     restarted = ConceptEncoder()
     Matcher(bundled_knowledge, encoder=CachedEncoder(restarted, tmp_path))
@@ -123,7 +148,7 @@ def test_a_torn_cache_file_is_rebuilt(bundled_knowledge, encoder, caplog) -> Non
     assert "ignoring unreadable embedding cache" in caplog.text
     assert isinstance(matcher.ask("tips for students to break into AI engineering"), Answer)
     with np.load(encoder.path) as data:  # written afresh
-        assert len(data["keys"]) == 2 * len(bundled_knowledge.entries)
+        assert len(data["keys"]) == 2 * len(bundled_knowledge.entries) + len(OFF_TOPIC_EXAMPLES)
 
 
 def test_an_unwritable_cache_still_answers(bundled_knowledge, tmp_path, caplog) -> None:

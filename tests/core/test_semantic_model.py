@@ -63,6 +63,14 @@ def test_model_answers_a_paraphrase_with_no_shared_words(matcher) -> None:
     assert result.entry.id.endswith(anchor)
 
 
+@pytest.mark.parametrize(
+    "question",
+    ["hey all, just joined 👋", "How much does the course cost?", "what salary can I expect?"],
+)
+def test_model_refuses_small_talk_and_logistics(matcher, question) -> None:
+    assert matcher.ask(question).score < matcher.threshold
+
+
 def test_cache_makes_the_second_start_skip_encoding(model, bundled_knowledge, tmp_path) -> None:
     first = open_encoder(model, tmp_path)
     assert first is not None
