@@ -4,7 +4,7 @@ Installed with ``pip install 'course-qa-bot[embeddings]'`` and turned on by EMBE
 sentence-transformers model name or folder). The matcher still finds its candidates with the
 inverted index; embeddings re-rank them and inform the confidence (see ``bot.matching``).
 Entry vectors are cached on disk by text, so a restart or an edited file re-encodes only what
-changed: encoding 10,000 entries takes minutes on a CPU, a question about 15 ms.
+changed: encoding 10,000 entries takes minutes on a CPU, a question about 10 ms.
 """
 
 from __future__ import annotations
