@@ -140,7 +140,7 @@ class QABot:
         return await self._finish(result, ctx, started)
 
     async def _off_loop(self, match: Callable[..., T], *args: object) -> T:
-        """Lexical matching takes a millisecond; a sentence model takes 15-30 ms, in a thread."""
+        """Lexical matching takes a millisecond; a sentence model 10-30 ms: run it in a thread."""
         if self.matcher.encoder is None:
             return match(*args)
         return await asyncio.to_thread(match, *args)
