@@ -32,6 +32,7 @@ _LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
 _IMAGE_PLACEHOLDER = re.compile(r"<\{IMAGE:([\w-]+)\}>")
 _SKIPPED_FILES = {"readme.md", "license.md", "changelog.md", "contributing.md"}
 TIPS_FILE = "tips.txt"
+OFF_TOPIC_FILE = "off-topic.txt"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +52,7 @@ class KnowledgeBase:
     entries: tuple[Entry, ...]
     problems: tuple[Problem, ...] = ()
     curated_tips: tuple[str, ...] = ()  # entry ids from tips.txt, posted before the rest
+    off_topic: tuple[str, ...] = ()  # messages from off-topic.txt this knowledge does not answer
     _by_id: dict[str, Entry] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -396,13 +398,22 @@ def _broken_links(directory: Path) -> list[Problem]:
     return problems
 
 
-def _curated_tips(directory: Path) -> tuple[str, ...]:
-    """Entry ids listed in ``tips.txt`` (one per line; lines starting with '#' are comments)."""
-    path = directory / TIPS_FILE
+def _listed(path: Path) -> tuple[str, ...]:
+    """The lines of an optional list file, without blank lines and '#' comments."""
     if not path.is_file():
         return ()
     lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
     return tuple(line for line in lines if line and not line.startswith("#"))
+
+
+def _curated_tips(directory: Path) -> tuple[str, ...]:
+    """Entry ids listed in ``tips.txt``, one per line."""
+    return _listed(directory / TIPS_FILE)
+
+
+def _off_topic(directory: Path) -> tuple[str, ...]:
+    """Messages listed in ``off-topic.txt``, one per line, that the knowledge does not answer."""
+    return _listed(directory / OFF_TOPIC_FILE)
 
 
 def _scan(
@@ -435,7 +446,13 @@ def load_knowledge(directory: Path | str, *, base_url: str | None = None) -> Kno
     """Load every knowledge file under ``directory``; the first malformed file raises."""
     directory = Path(directory)
     entries, problems = _scan(directory, base_url, strict=True)
-    return KnowledgeBase(directory, tuple(entries), tuple(problems), _curated_tips(directory))
+    return KnowledgeBase(
+        directory,
+        tuple(entries),
+        tuple(problems),
+        _curated_tips(directory),
+        _off_topic(directory),
+    )
 
 
 def check_knowledge(directory: Path | str, *, base_url: str | None = None) -> list[Problem]:

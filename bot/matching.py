@@ -11,8 +11,9 @@ threshold, 0.45, was chosen on the evaluation sets.
 With sentence embeddings on (``bot.semantic``), the index still finds the candidates; their
 cosine similarity to the question (the better of entry question, and question with answer)
 makes up 60 % of the ranking score and of the confidence, on the same scale and threshold. A
-question that means one of ``bot.off_topic``'s examples about as much as its best entry, or more,
-loses confidence: the difference in similarity plus 0.2.
+question that means one of the off-topic examples (``bot.off_topic``, and the knowledge folder's
+``off-topic.txt``) about as much as its best entry, or more, loses confidence: the difference in
+similarity plus 0.2.
 """
 
 from __future__ import annotations
@@ -74,7 +75,8 @@ class Matcher:
             vectors = encoder.encode_documents(texts)
             self._question_vectors = vectors[: len(self.entries)]
             self._entry_vectors = vectors[len(self.entries) :]
-            self._off_topic_vectors = encoder.encode_documents(OFF_TOPIC_EXAMPLES)
+            off_topic = OFF_TOPIC_EXAMPLES + knowledge.off_topic
+            self._off_topic_vectors = encoder.encode_documents(off_topic)
 
     def _meaning(self, query: np.ndarray, hits: Sequence[Hit]) -> np.ndarray:
         """Cosine similarity of the question's vector to each hit's entry, 0–1."""

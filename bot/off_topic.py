@@ -6,8 +6,9 @@ base that does answer such a question (a course FAQ on certificates, say) keeps 
 is closer in meaning than the generic example.
 
 They follow the out-of-scope kinds members send: small talk, course logistics and accounts,
-personal career services, unrelated programming help and general trivia. Add to this list when
-the question log shows the bot answering what it should not.
+personal career services, unrelated programming help and general trivia. A knowledge folder adds
+its own in ``off-topic.txt`` (one message per line), for instance when the question log shows the
+bot answering what it should not.
 """
 
 from __future__ import annotations

@@ -168,6 +168,12 @@ class TestCheck:
         assert errors == ["tips.txt names unknown entry 'w#missing'"]
         assert load_knowledge(tmp_path).curated_tips == ("w#fine", "w#missing")
 
+    def test_off_topic_examples_are_read_without_comments(self, tmp_path) -> None:
+        write(tmp_path, "w.md", "# Webinar 1: A\n\n## Q&A\n\n### Fine?\n\nYes.\n")
+        write(tmp_path, "off-topic.txt", "# ask a person\nWhen is the next cohort?\n\n")
+        assert load_knowledge(tmp_path).off_topic == ("When is the next cohort?",)
+        assert not check_knowledge(tmp_path)
+
     def test_links_to_files_missing_from_the_folder_are_warnings(self, tmp_path) -> None:
         write(tmp_path, "02-next.md", "# Webinar 2: Next\n\n## Q&A\n\n### Q?\n\nA.\n")
         write(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
+import shutil
 import sys
 import zlib
 from collections.abc import Sequence
@@ -107,6 +108,23 @@ def test_an_entry_closer_than_the_off_topic_example_is_answered(
 
     assert isinstance(result, Answer), result
     assert result.entry.id.endswith("_certificate#dd33ee44ff")
+
+
+def test_the_knowledge_folder_adds_its_own_off_topic_examples(
+    bundled_knowledge, encoder, tmp_path
+) -> None:
+    # Say the course team wants career advice for students asked of people, not the bot.
+    question = "tips for students trying to break into AI engineering?"
+    folder = tmp_path / "knowledge"
+    shutil.copytree(bundled_knowledge.directory, folder)
+    assert isinstance(Matcher(load_knowledge(folder), encoder=encoder).ask(question), Answer)
+
+    listed = "tips for students trying to break into AI engineering"
+    (folder / "off-topic.txt").write_text(f"# asked of people, not the bot\n{listed}\n")
+    matcher = Matcher(load_knowledge(folder), encoder=encoder)
+
+    assert isinstance(matcher.ask(question), NoAnswer)
+    assert isinstance(matcher.ask("How can a data engineer become an AI engineer?"), Answer)
 
 
 def test_autocomplete_does_not_encode_every_keystroke(bundled_knowledge, encoder) -> None:
