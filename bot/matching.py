@@ -70,13 +70,14 @@ class Matcher:
         self._questions = [" ".join(words)[:FUZZY_CHARS] for words in self.index.question_words]
         self.encoder = encoder
         if encoder is not None:
+            n = len(self.entries)
             texts = [e.question for e in self.entries]
             texts += [f"{e.question}. {e.answer[:ANSWER_CHARS]}" for e in self.entries]
-            vectors = encoder.encode_documents(texts)
-            self._question_vectors = vectors[: len(self.entries)]
-            self._entry_vectors = vectors[len(self.entries) :]
-            off_topic = OFF_TOPIC_EXAMPLES + knowledge.off_topic
-            self._off_topic_vectors = encoder.encode_documents(off_topic)
+            texts += OFF_TOPIC_EXAMPLES + knowledge.off_topic
+            vectors = encoder.encode_documents(texts)  # one read (and write) of the disk cache
+            self._question_vectors = vectors[:n]
+            self._entry_vectors = vectors[n : 2 * n]
+            self._off_topic_vectors = vectors[2 * n :]
 
     def _meaning(self, query: np.ndarray, hits: Sequence[Hit]) -> np.ndarray:
         """Cosine similarity of the question's vector to each hit's entry, 0–1."""
