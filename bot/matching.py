@@ -8,12 +8,13 @@ runner-up (10 %); it is halved for a message in another language and cut by 30 %
 1 means the entry's question says the same thing and no other entry comes close. The default
 threshold, 0.45, was chosen on the evaluation sets.
 
-With sentence embeddings on (``bot.semantic``), the index still finds the candidates; their
-cosine similarity to the question (the better of entry question, and question with answer)
-makes up 60 % of the ranking score and of the confidence, on the same scale and threshold. A
-question that means one of the off-topic examples (``bot.off_topic``, and the knowledge folder's
-``off-topic.txt``) about as much as its best entry, or more, loses confidence: the difference in
-similarity plus 0.2.
+With a meaning encoder (``bot.meaning``: the bundled word vectors by default, or a sentence
+model), the index still finds the candidates; their similarity to the question (the better of
+entry question, and question with answer), scaled so the encoder's floor is 0, makes up the
+encoder's share of the ranking score and of the confidence (60 % and 40 % for the word vectors),
+on the same scale and threshold. A question that means one of the off-topic examples
+(``bot.off_topic``, and the knowledge folder's ``off-topic.txt``) about as much as its best entry,
+or more, loses confidence: the difference in similarity plus the encoder's slack.
 """
 
 from __future__ import annotations
@@ -26,9 +27,9 @@ from rapidfuzz import fuzz, process
 
 from bot.index import Hit, SearchIndex
 from bot.knowledge import KnowledgeBase
+from bot.meaning import MeaningEncoder
 from bot.models import Answer, Candidate, Entry, NoAnswer, NoAnswerReason, Result
 from bot.off_topic import OFF_TOPIC_EXAMPLES
-from bot.semantic import CachedEncoder
 from bot.settings import DEFAULT_THRESHOLD
 from bot.text import clean_question, content_words, looks_foreign, name_like_words
 
@@ -38,11 +39,8 @@ FUZZY_CHARS = 120  # pasted error messages can be long; their start is what memb
 FOREIGN_PENALTY = 0.5  # the knowledge is English; shared words in another language mean little
 UNKNOWN_NAME_PENALTY = 0.7  # per name (Berlin, Qwen3) that no entry mentions, at most two
 CLEAR_LEAD = 0.3  # a lead in rank score over the runner-up that counts as a clear winner
-SEMANTIC_RANK_WEIGHT = 0.6  # with embeddings: their share of the ranking score ...
-SEMANTIC_CONFIDENCE_WEIGHT = 0.6  # ... and of the confidence (chosen on the evaluation sets)
 ANSWER_CHARS = 500  # of an answer, encoded with its question: the start says what it is about
 OFF_TOPIC_WEIGHT = 1.0  # confidence lost per unit an off-topic example is closer than the entry
-OFF_TOPIC_SLACK = 0.2  # ... counted from this much below the entry (chosen on the evaluation sets)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +58,7 @@ class Matcher:
         self,
         knowledge: KnowledgeBase,
         threshold: float = DEFAULT_THRESHOLD,
-        encoder: CachedEncoder | None = None,
+        encoder: MeaningEncoder | None = None,
     ) -> None:
         self.knowledge = knowledge
         self.threshold = threshold
@@ -84,8 +82,8 @@ class Matcher:
         docs = [hit.doc for hit in hits]
         to_question = self._question_vectors[docs] @ query
         similarity = np.maximum(to_question, self._entry_vectors[docs] @ query)
-        clipped: np.ndarray = np.clip(similarity, 0.0, 1.0)
-        return clipped
+        assert self.encoder is not None
+        return self.encoder.weights.scale(similarity)
 
     def _score(
         self, text: str, hits: Sequence[Hit], query_vector: np.ndarray | None = None
@@ -104,16 +102,15 @@ class Matcher:
             confidence = 0.4 * hit.coverage + 0.1 * hit.question_coverage + 0.4 * fuzzy
             rank = 0.3 * hit.bm25 / top_bm25 + 0.4 * confidence + 0.3 * fuzzy
             scored.append(Scored(self.entries[hit.doc], rank, confidence))
-        if query_vector is not None:
+        if query_vector is not None and self.encoder is not None:
             meaning = self._meaning(query_vector, hits)
             top_rank = max(s.rank_score for s in scored) or 1.0
+            weights = self.encoder.weights
             scored = [
                 Scored(
                     s.entry,
-                    (1 - SEMANTIC_RANK_WEIGHT) * s.rank_score / top_rank
-                    + SEMANTIC_RANK_WEIGHT * sim,
-                    (1 - SEMANTIC_CONFIDENCE_WEIGHT) * s.confidence
-                    + SEMANTIC_CONFIDENCE_WEIGHT * sim,
+                    (1 - weights.rank) * s.rank_score / top_rank + weights.rank * sim,
+                    (1 - weights.confidence) * s.confidence + weights.confidence * sim,
                     sim,
                 )
                 for s, sim in zip(scored, meaning.tolist(), strict=True)
@@ -138,10 +135,11 @@ class Matcher:
 
     def _off_topic_penalty(self, query_vector: np.ndarray | None, best: Scored) -> float:
         """Confidence lost when the question means an off-topic example more than the entry."""
-        if query_vector is None or best.meaning is None:
+        if query_vector is None or best.meaning is None or self.encoder is None:
             return 0.0
-        closest = float(np.max(self._off_topic_vectors @ query_vector))
-        return OFF_TOPIC_WEIGHT * max(0.0, closest - best.meaning + OFF_TOPIC_SLACK)
+        weights = self.encoder.weights
+        closest = float(np.max(weights.scale(self._off_topic_vectors @ query_vector)))
+        return OFF_TOPIC_WEIGHT * max(0.0, closest - best.meaning + weights.off_topic_slack)
 
     def ask(self, text: str) -> Result:
         """Answer a raw chat message, or explain that there is no confident match."""

@@ -21,14 +21,20 @@ from typing import Any, Protocol
 import numpy as np
 
 from bot.errors import ConfigError
+from bot.meaning import MeaningEncoder, MeaningWeights
+from bot.word_vectors import load_word_vectors
 
 log = logging.getLogger(__name__)
 
 EMBEDDINGS_EXTRA = "pip install 'course-qa-bot[embeddings]'"
+LEXICAL_ONLY = ("off", "none")  # EMBEDDING_MODEL values that turn meaning off
+# A sentence model's similarities are used as they are; the shares were chosen on the
+# evaluation sets with all-MiniLM-L6-v2.
+SENTENCE_MODEL_WEIGHTS = MeaningWeights(floor=0.0, rank=0.6, confidence=0.6, off_topic_slack=0.2)
 
 
 class Encoder(Protocol):
-    """Turns texts into unit-length vectors; similar meaning, high dot product."""
+    """A model that turns texts into unit-length vectors."""
 
     name: str
 
@@ -70,6 +76,7 @@ class CachedEncoder:
     def __init__(self, encoder: Encoder, directory: Path) -> None:
         self.encoder = encoder
         self.name = encoder.name
+        self.weights = SENTENCE_MODEL_WEIGHTS
         # "sentence-transformers/all-MiniLM-L6-v2" -> all-MiniLM-L6-v2-<hash of the full name>.npz
         name = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(encoder.name).name)[:60] or "model"
         digest = hashlib.sha256(encoder.name.encode()).hexdigest()[:8]
@@ -118,8 +125,14 @@ class CachedEncoder:
             log.warning("could not write the embedding cache %s: %s", self.path, exc)
 
 
-def open_encoder(model: str | None, cache_dir: Path) -> CachedEncoder | None:
-    """The configured sentence encoder with its disk cache, or None when embeddings are off."""
+def open_encoder(model: str | None, cache_dir: Path) -> MeaningEncoder | None:
+    """The meaning encoder EMBEDDING_MODEL asks for.
+
+    Unset: the bundled word vectors. ``off``: none, lexical matching only. Otherwise a
+    sentence-transformers model with its disk cache.
+    """
     if not model:
+        return load_word_vectors()
+    if model.strip().lower() in LEXICAL_ONLY:
         return None
     return CachedEncoder(SentenceTransformerEncoder(model), cache_dir)

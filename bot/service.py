@@ -119,7 +119,7 @@ class QABot:
         log.info(
             "loaded %d knowledge entries; matching: %s",
             len(knowledge.entries),
-            f"lexical + embeddings ({encoder.name})" if encoder else "lexical",
+            f"lexical + meaning ({encoder.name})" if encoder else "lexical only",
         )
         return bot
 

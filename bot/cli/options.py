@@ -33,8 +33,9 @@ def add_knowledge_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--embedding-model",
         metavar="NAME",
-        help="sentence-transformers model name or folder; needs the embeddings extra "
-        "(env EMBEDDING_MODEL; default: off)",
+        help="'off' for lexical matching only, or a sentence-transformers model name or "
+        "folder, which needs the embeddings extra (env EMBEDDING_MODEL; default: the bundled "
+        "word vectors)",
     )
 
 

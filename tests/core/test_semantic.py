@@ -191,8 +191,11 @@ def test_without_the_extra_the_setting_says_what_to_install(monkeypatch, tmp_pat
     assert "EMBEDDING_MODEL" in str(caught.value)
 
 
-def test_embeddings_are_off_by_default(tmp_path) -> None:
-    assert open_encoder(None, tmp_path) is None
+def test_sentence_embeddings_are_off_by_default(tmp_path) -> None:
+    encoder = open_encoder(None, tmp_path)
+
+    assert not isinstance(encoder, CachedEncoder)
+    assert not (tmp_path / "embeddings").exists()
 
 
 def test_cli_reports_the_missing_extra_without_a_traceback(monkeypatch, capsys) -> None:
