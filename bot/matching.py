@@ -48,7 +48,7 @@ class Scored:
     entry: Entry
     rank_score: float
     confidence: float
-    meaning: float | None = None  # cosine similarity to the question, with embeddings
+    meaning: float | None = None  # similarity to the question (scaled), with meaning on
 
 
 class Matcher:

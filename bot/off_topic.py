@@ -1,9 +1,9 @@
-"""Examples of messages a course's knowledge base does not answer, for the embeddings matcher.
+"""Examples of messages a course's knowledge base does not answer, for the matcher's meaning.
 
-With sentence embeddings on, a question that means nearly the same as one of these examples,
-and more so than it means the best entry, loses confidence (see ``bot.matching``). A knowledge
-base that does answer such a question (a course FAQ on certificates, say) keeps it: its entry
-is closer in meaning than the generic example.
+With meaning on (the bundled word vectors by default, or a sentence model), a question that
+means nearly the same as one of these examples, and more so than it means the best entry, loses
+confidence (see ``bot.matching``). A knowledge base that does answer such a question (a course
+FAQ on certificates, say) keeps it: its entry is closer in meaning than the generic example.
 
 They follow the out-of-scope kinds members send: small talk, course logistics and accounts,
 personal career services, unrelated programming help and general trivia. A knowledge folder adds

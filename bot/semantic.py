@@ -1,8 +1,9 @@
 """Optional sentence embeddings: meaning, where members and the knowledge use different words.
 
 Installed with ``pip install 'course-qa-bot[embeddings]'`` and turned on by EMBEDDING_MODEL (a
-sentence-transformers model name or folder). The matcher still finds its candidates with the
-inverted index; embeddings re-rank them and inform the confidence (see ``bot.matching``).
+sentence-transformers model name or folder) in place of the bundled word vectors
+(``bot.word_vectors``); ``open_encoder`` makes that choice. The matcher still finds its
+candidates with the inverted index; embeddings re-rank them and inform the confidence.
 Entry vectors are cached on disk by text, so a restart or an edited file re-encodes only what
 changed: encoding 10,000 entries takes minutes on a CPU, a question about 10 ms.
 """

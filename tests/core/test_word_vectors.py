@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from bot.cli import main
+from bot.errors import ConfigError
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
 from bot.models import Answer, NoAnswer
@@ -82,6 +83,17 @@ def test_a_question_that_only_shares_a_word_is_refused(bundled_knowledge: Knowle
 
     assert isinstance(lexical, Answer)
     assert isinstance(with_vectors, NoAnswer)
+
+
+def test_a_missing_or_broken_vectors_file_says_how_to_go_on(tmp_path) -> None:
+    broken = tmp_path / "word-vectors.npz"
+    broken.write_bytes(b"not a zip file")
+
+    for path in (tmp_path / "missing.npz", broken):
+        with pytest.raises(ConfigError) as caught:
+            WordVectors(path)
+        assert str(path) in str(caught.value)
+        assert "EMBEDDING_MODEL=off" in str(caught.value)
 
 
 def test_the_command_line_can_turn_meaning_off(capsys, monkeypatch) -> None:
