@@ -11,7 +11,7 @@ threshold, 0.45, was chosen on the evaluation sets.
 With a meaning encoder (``bot.meaning``: the bundled word vectors by default, or a sentence
 model), the index still finds the candidates; their similarity to the question (the better of
 entry question, and question with answer), scaled so the encoder's floor is 0, makes up the
-encoder's share of the ranking score and of the confidence (60 % and 40 % for the word vectors),
+encoder's share of the ranking score and of the confidence (20 % and 30 % for the word vectors),
 on the same scale and threshold. A question that means one of the off-topic examples
 (``bot.off_topic``, and the knowledge folder's ``off-topic.txt``) about as much as its best entry,
 or more, loses confidence: the difference in similarity plus the encoder's slack.
