@@ -44,8 +44,9 @@ def floors_from(args: argparse.Namespace) -> dict[str, float]:
     return {k: float(v) for k, v in floors.items() if k in GATED}
 
 
-def render(report: Report, limit: int) -> str:
-    lines = [f"{name:22} {value}" for name, value in report.as_dict().items()]
+def render(report: Report, limit: int, matching: str) -> str:
+    lines = [f"{'matching':22} {matching}"]
+    lines += [f"{name:22} {value}" for name, value in report.as_dict().items()]
     if report.failures and limit:
         shown = min(limit, len(report.failures))
         lines += ["", f"failures ({len(report.failures)}, showing {shown}):"]
@@ -61,9 +62,12 @@ def render(report: Report, limit: int) -> str:
 def run(args: argparse.Namespace) -> int:
     cases = read_cases(args.file)
     floors = floors_from(args)
-    report = evaluate(matcher_from(args), cases)
+    matcher = matcher_from(args)
+    report = evaluate(matcher, cases)
     metrics = report.as_dict()
-    print(json.dumps(metrics) if args.json else render(report, args.failures))
+    meaning = matcher.encoder.name if matcher.encoder else "lexical only"
+    matching = f"{meaning}, threshold {matcher.threshold}"
+    print(json.dumps(metrics) if args.json else render(report, args.failures, matching))
     below = [f"{k} {metrics[k]} < floor {v}" for k, v in floors.items() if metrics[k] < v]
     for line in below:
         print(f"FAIL: {line}")

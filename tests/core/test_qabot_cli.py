@@ -69,6 +69,26 @@ class TestAsk:
         assert [r["question"] for r in records] == ["DE to AI engineer?", "is nlp legacy tech now?"]
         assert all(r["answered"] for r in records)
 
+    def test_a_reader_that_stops_early_gets_no_traceback(self) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("KNOWLEDGE", "ANSWER"))}
+        reader = subprocess.Popen(
+            [sys.executable, "-m", "bot", "ask", "--json"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+        assert reader.stdin is not None and reader.stdout is not None
+        reader.stdin.write(b"is nlp legacy tech now?\n" * 2000)  # far more than a pipe holds
+        reader.stdin.close()
+        first = json.loads(reader.stdout.readline())
+        reader.stdout.close()  # as `| head -1` does
+        reader.wait(timeout=60)
+
+        assert first["answered"] is True
+        assert reader.returncode == 141
+        assert reader.stderr is not None and b"Traceback" not in reader.stderr.read()
+
     @pytest.mark.parametrize(
         ("args", "stdin", "message"),
         [
