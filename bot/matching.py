@@ -27,7 +27,7 @@ from rapidfuzz import fuzz, process
 
 from bot.index import Hit, SearchIndex
 from bot.knowledge import KnowledgeBase
-from bot.meaning import MeaningEncoder
+from bot.meaning import MeaningEncoder, MeaningWeights
 from bot.models import Answer, Candidate, Entry, NoAnswer, NoAnswerReason, Result
 from bot.off_topic import OFF_TOPIC_EXAMPLES
 from bot.settings import DEFAULT_THRESHOLD
@@ -77,13 +77,14 @@ class Matcher:
             self._entry_vectors = vectors[n : 2 * n]
             self._off_topic_vectors = vectors[2 * n :]
 
-    def _meaning(self, query: np.ndarray, hits: Sequence[Hit]) -> np.ndarray:
-        """Cosine similarity of the question's vector to each hit's entry, 0–1."""
+    def _meaning(
+        self, query: np.ndarray, hits: Sequence[Hit], weights: MeaningWeights
+    ) -> np.ndarray:
+        """Similarity of the question's vector to each hit's entry, scaled to 0–1 from the floor."""
         docs = [hit.doc for hit in hits]
         to_question = self._question_vectors[docs] @ query
         similarity = np.maximum(to_question, self._entry_vectors[docs] @ query)
-        assert self.encoder is not None
-        return self.encoder.weights.scale(similarity)
+        return weights.scale(similarity)
 
     def _score(
         self, text: str, hits: Sequence[Hit], query_vector: np.ndarray | None = None
@@ -103,9 +104,9 @@ class Matcher:
             rank = 0.3 * hit.bm25 / top_bm25 + 0.4 * confidence + 0.3 * fuzzy
             scored.append(Scored(self.entries[hit.doc], rank, confidence))
         if query_vector is not None and self.encoder is not None:
-            meaning = self._meaning(query_vector, hits)
-            top_rank = max(s.rank_score for s in scored) or 1.0
             weights = self.encoder.weights
+            meaning = self._meaning(query_vector, hits, weights)
+            top_rank = max(s.rank_score for s in scored) or 1.0
             scored = [
                 Scored(
                     s.entry,
