@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.evaluation import read_cases
 
 W1 = "webinars/01-a-day-of-ai-engineer#"
 EVAL = Path(__file__).resolve().parents[1] / "eval"
@@ -168,6 +169,18 @@ def test_evaluation_gate_holds_on_the_bundled_knowledge(capsys) -> None:
     """The CI gate: hit@1 and balanced accuracy stay above the floors recorded in the repo."""
     status = main(["eval", str(EVAL / "questions.jsonl"), "--floors", str(EVAL / "floors.json")])
     assert status == 0, capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "name", ["questions", "holdout/bundled", "holdout/bundled-2", "holdout/bundled-3"]
+)
+def test_bundled_evaluation_sets_name_only_entries_that_exist(name, bundled_knowledge) -> None:
+    cases = read_cases(EVAL / f"{name}.jsonl")
+
+    unknown = [c.line for c in cases if c.expected and bundled_knowledge.get(c.expected) is None]
+    assert unknown == []
+    assert any(c.expected is None for c in cases)  # each measures refusing too
+    assert len({c.question for c in cases}) == len(cases)
 
 
 def test_bench_prints_figures_on_generated_text(capsys) -> None:
