@@ -23,7 +23,7 @@ import numpy as np
 
 from bot.errors import ConfigError
 from bot.meaning import MeaningEncoder, MeaningWeights
-from bot.word_vectors import load_word_vectors
+from bot.word_vectors import WordVectors, load_word_vectors
 
 log = logging.getLogger(__name__)
 
@@ -129,11 +129,13 @@ class CachedEncoder:
 def open_encoder(model: str | None, cache_dir: Path) -> MeaningEncoder | None:
     """The meaning encoder EMBEDDING_MODEL asks for.
 
-    Unset: the bundled word vectors. ``off``: none, lexical matching only. Otherwise a
-    sentence-transformers model with its disk cache.
+    Unset (or ``word-vectors``, the name logs and ``qabot eval`` show): the bundled word
+    vectors. ``off``: none, lexical matching only. Otherwise a sentence-transformers model with
+    its disk cache.
     """
-    if not model:
+    choice = (model or "").strip()
+    if not choice or choice.lower() == WordVectors.name:
         return load_word_vectors()
-    if model.strip().lower() in LEXICAL_ONLY:
+    if choice.lower() in LEXICAL_ONLY:
         return None
-    return CachedEncoder(SentenceTransformerEncoder(model), cache_dir)
+    return CachedEncoder(SentenceTransformerEncoder(choice), cache_dir)

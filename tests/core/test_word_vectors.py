@@ -33,7 +33,8 @@ def _similarity(vectors: WordVectors, a: str, b: str) -> float:
 
 
 def test_meaning_comes_from_the_bundled_word_vectors_unless_turned_off(tmp_path) -> None:
-    assert isinstance(open_encoder(None, tmp_path), WordVectors)
+    for default in (None, "", "word-vectors", " Word-Vectors "):
+        assert isinstance(open_encoder(default, tmp_path), WordVectors)
     for off in ("off", "OFF", " none "):
         assert open_encoder(off, tmp_path) is None
 
