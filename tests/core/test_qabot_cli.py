@@ -172,7 +172,8 @@ def test_evaluation_gate_holds_on_the_bundled_knowledge(capsys) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["questions", "holdout/bundled", "holdout/bundled-2", "holdout/bundled-3"]
+    "name",
+    ["questions", "holdout/bundled", "holdout/bundled-2", "holdout/bundled-3", "holdout/bundled-4"],
 )
 def test_bundled_evaluation_sets_name_only_entries_that_exist(name, bundled_knowledge) -> None:
     cases = read_cases(EVAL / f"{name}.jsonl")
