@@ -12,6 +12,7 @@ import pytest
 
 from bot.cli import main
 from bot.evaluation import read_cases
+from bot.knowledge import load_knowledge
 
 W1 = "webinars/01-a-day-of-ai-engineer#"
 EVAL = Path(__file__).resolve().parents[1] / "eval"
@@ -181,6 +182,28 @@ def test_bundled_evaluation_sets_name_only_entries_that_exist(name, bundled_know
     unknown = [c.line for c in cases if c.expected and bundled_knowledge.get(c.expected) is None]
     assert unknown == []
     assert any(c.expected is None for c in cases)  # each measures refusing too
+    assert len({c.question for c in cases}) == len(cases)
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize(
+    ("name", "folder"),
+    [
+        ("webinars", "webinars"),
+        ("faq", "datatalksclub-faq"),
+        ("holdout/webinars", "webinars"),
+        ("holdout/faq", "datatalksclub-faq"),
+        ("holdout/webinars-2", "webinars"),
+        ("holdout/webinars-3", "webinars"),
+    ],
+)
+def test_corpus_evaluation_sets_name_only_entries_that_exist(name, folder, shared_corpus) -> None:
+    cases = read_cases(EVAL / f"{name}.jsonl")
+    knowledge = load_knowledge(shared_corpus / folder)
+
+    unknown = [c.line for c in cases if c.expected and knowledge.get(c.expected) is None]
+    assert unknown == []
+    assert any(c.expected is None for c in cases)
     assert len({c.question for c in cases}) == len(cases)
 
 
