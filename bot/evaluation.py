@@ -14,8 +14,10 @@ from bot.models import Answer
 
 @dataclass(frozen=True, slots=True)
 class Case:
+    """A labelled question: the entries that answer it (any one is right), none to refuse."""
+
     question: str
-    expected: str | None  # entry id, or None when the bot should refuse
+    expected: tuple[str, ...]  # entry ids, best first; empty when the bot should refuse
     line: int
 
 
@@ -23,7 +25,7 @@ class Case:
 class Failure:
     case: Case
     got: str | None  # the answered id, or None when it abstained
-    rank: int | None  # 1-based rank of the expected entry among the top 5
+    rank: int | None  # 1-based rank of the first expected entry among the top 5
     score: float
 
 
@@ -33,6 +35,7 @@ class Report:
     out_of_scope: int
     hit_at_1: float
     hit_at_3: float
+    hit_at_5: float
     mrr: float
     answered_correctly: float  # in-scope answered with the right entry (true positive rate)
     refused: float  # out-of-scope refused (true negative rate)
@@ -46,6 +49,7 @@ class Report:
             "out_of_scope": self.out_of_scope,
             "hit@1": round(self.hit_at_1, 4),
             "hit@3": round(self.hit_at_3, 4),
+            "hit@5": round(self.hit_at_5, 4),
             "mrr": round(self.mrr, 4),
             "answered_correctly": round(self.answered_correctly, 4),
             "refused_out_of_scope": round(self.refused, 4),
@@ -55,7 +59,11 @@ class Report:
 
 
 def read_cases(path: Path) -> list[Case]:
-    """JSONL lines ``{"q": ..., "expected": id or null}``; errors name the line."""
+    """JSONL lines ``{"q": ..., "expected": id, [ids] or null}``; errors name the line.
+
+    A list names every entry that answers the question (a message that asks several things,
+    or the same question in two places): answering any of them is right.
+    """
     if not path.is_file():
         raise UsageError(f"{path}: evaluation file not found")
     cases = []
@@ -68,9 +76,12 @@ def read_cases(path: Path) -> list[Case]:
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
             expected_form = '{"q": ..., "expected": ...}'
             raise UsageError(f"{path}:{number}: expected {expected_form}: {exc}") from None
-        if not isinstance(question, str) or not (expected is None or isinstance(expected, str)):
-            raise UsageError(f"{path}:{number}: 'q' must be text and 'expected' text or null")
-        cases.append(Case(question, expected, number))
+        ids = [expected] if isinstance(expected, str) else expected or []
+        if not isinstance(question, str) or not all(isinstance(i, str) for i in ids):
+            raise UsageError(
+                f"{path}:{number}: 'q' must be text and 'expected' an id, a list of ids or null"
+            )
+        cases.append(Case(question, tuple(ids), number))
     if not cases:
         raise UsageError(f"{path}: no questions in the file")
     return cases
@@ -78,31 +89,33 @@ def read_cases(path: Path) -> list[Case]:
 
 def evaluate(matcher: Matcher, cases: Sequence[Case]) -> Report:
     knowledge = matcher.knowledge
-    unknown = [c for c in cases if c.expected and knowledge.get(c.expected) is None]
+    unknown = [(c, i) for c in cases for i in c.expected if knowledge.get(i) is None]
     if unknown:
-        first = unknown[0]
+        first, entry_id = unknown[0]
         raise UsageError(
-            f"line {first.line}: expected id {first.expected!r} is not in the knowledge base "
+            f"line {first.line}: expected id {entry_id!r} is not in the knowledge base "
             f"({len(unknown)} unknown id(s) in all)"
         )
-    hits1 = hits3 = reciprocal = answered_right = refused = wrong = 0.0
+    hits1 = hits3 = hits5 = reciprocal = answered_right = refused = wrong = 0.0
     failures = []
-    in_scope = [c for c in cases if c.expected is not None]
-    out_scope = [c for c in cases if c.expected is None]
+    in_scope = [c for c in cases if c.expected]
+    out_scope = [c for c in cases if not c.expected]
     for case in cases:
         result = matcher.ask(case.question)
         ranked = [c.entry.id for c in result.candidates]
         got = result.entry.id if isinstance(result, Answer) else None
-        rank = ranked.index(case.expected) + 1 if case.expected in ranked else None
-        if case.expected is None:
+        ranks = [ranked.index(i) + 1 for i in case.expected if i in ranked]
+        rank = min(ranks) if ranks else None
+        if not case.expected:
             ok = got is None
             refused += ok
             wrong += not ok
         else:
             hits1 += rank == 1
             hits3 += rank is not None and rank <= 3
+            hits5 += rank is not None and rank <= 5
             reciprocal += 1.0 / rank if rank else 0.0
-            ok = got == case.expected
+            ok = got in case.expected
             answered_right += ok
             wrong += got is not None and not ok
         if not ok:
@@ -115,6 +128,7 @@ def evaluate(matcher: Matcher, cases: Sequence[Case]) -> Report:
         out_of_scope=len(out_scope),
         hit_at_1=hits1 / n_in,
         hit_at_3=hits3 / n_in,
+        hit_at_5=hits5 / n_in,
         mrr=reciprocal / n_in,
         answered_correctly=tpr,
         refused=tnr,

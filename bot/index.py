@@ -18,7 +18,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.models import Entry
-from bot.text import STOPWORDS, content_words, stem
+from bot.text import STOPWORDS, content_words, readable, stem
 
 # Long forms and abbreviations meet in one canonical term, added next to the words themselves.
 PHRASES: dict[tuple[str, ...], str] = {
@@ -159,7 +159,7 @@ class SearchIndex:
         self.size = len(entries)
         question_words = [content_words(f"{e.question} {' '.join(e.aliases)}") for e in entries]
         self.question_words = question_words  # the matcher compares questions word by word
-        answer_words = [content_words(e.answer) for e in entries]
+        answer_words = [content_words(readable(e.answer)) for e in entries]
         source_words = [content_words(e.source_title) for e in entries]
         self.vocab: dict[str, int] = {}
         keys, values = [], []
@@ -292,25 +292,33 @@ class SearchIndex:
             weights = {t: weights[t] for t in kept}
         return QueryTerms(weights, total)
 
-    def search(self, query: QueryTerms, limit: int) -> list[Hit]:
-        if not query.weights or self.size == 0:
+    def search(self, query: QueryTerms, limit: int, also: Sequence[int] = ()) -> list[Hit]:
+        """The ``limit`` best docs by BM25F, then the docs of ``also`` (found another way) that
+        are not among them, with the same signals (zero where they share no term)."""
+        if self.size == 0:
             return []
         terms = list(query.weights)
         mass = [query.weights[t] * float(self.idf[t]) for t in terms]  # IDF the term brings
         spans = [(self._bounds[t], self._bounds[t + 1]) for t in terms]
-        docs = np.concatenate([self._docs[a:b] for a, b in spans])
+        docs = np.concatenate([self._docs[a:b] for a, b in spans] or [np.zeros(0, np.int32)])
         weights = [
             query.weights[t] * self._weights[a:b] for t, (a, b) in zip(terms, spans, strict=True)
         ]
-        scores = np.bincount(docs, np.concatenate(weights), minlength=self.size)
+        scores = np.bincount(
+            docs, np.concatenate(weights or [np.zeros(0, np.float32)]), minlength=self.size
+        )
         k = min(limit, self.size)
         top = np.argpartition(-scores, k - 1)[:k] if k < self.size else np.arange(self.size)
         top = top[np.argsort(-scores[top], kind="stable")]
         top = top[scores[top] > 0]
-        covered = np.bincount(docs, np.repeat(mass, [b - a for a, b in spans]), minlength=self.size)
+        if len(also):
+            extra = np.setdiff1d(np.asarray(also, dtype=np.int64), top, assume_unique=False)
+            top = np.concatenate([top, extra])
+        lengths = [b - a for a, b in spans]
+        covered = np.bincount(docs, np.repeat(mass, lengths), minlength=self.size)
         in_question = [self.question_postings(t) for t in terms]
         covered_q = np.bincount(
-            np.concatenate(in_question),
+            np.concatenate(in_question or [np.zeros(0, np.int32)]),
             np.repeat(mass, [len(docs_q) for docs_q in in_question]),
             minlength=self.size,
         )

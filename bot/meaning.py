@@ -3,25 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 
-
-@dataclass(frozen=True, slots=True)
-class MeaningWeights:
-    """How an encoder's similarities enter the matcher's scores (see ``bot.matching``)."""
-
-    floor: float  # cosine similarity that counts as nothing in common: 0 on the matcher's scale
-    rank: float  # share of the ranking score
-    confidence: float  # share of the confidence
-    off_topic_slack: float  # an off-topic example this much less similar than the entry costs 0
-
-    def scale(self, similarity: np.ndarray) -> np.ndarray:
-        """Cosine similarity onto 0–1, where 0 is the floor."""
-        scaled: np.ndarray = np.clip((similarity - self.floor) / (1.0 - self.floor), 0.0, 1.0)
-        return scaled
+from bot.confidence import Calibration
 
 
 class MeaningEncoder(Protocol):
@@ -31,7 +17,9 @@ class MeaningEncoder(Protocol):
     def name(self) -> str: ...
 
     @property
-    def weights(self) -> MeaningWeights: ...
+    def weights(self) -> Calibration:
+        """How the matcher turns this encoder's similarities into confidence."""
+        ...
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Vectors for questions."""

@@ -22,16 +22,14 @@ from typing import Any, Protocol
 import numpy as np
 
 from bot.errors import ConfigError
-from bot.meaning import MeaningEncoder, MeaningWeights
+from bot.confidence import SENTENCE_MODEL
+from bot.meaning import MeaningEncoder
 from bot.word_vectors import WordVectors, load_word_vectors
 
 log = logging.getLogger(__name__)
 
 EMBEDDINGS_EXTRA = "pip install 'course-qa-bot[embeddings]'"
 LEXICAL_ONLY = ("off", "none")  # EMBEDDING_MODEL values that turn meaning off
-# A sentence model's similarities are used as they are; the shares were chosen on the
-# evaluation sets with all-MiniLM-L6-v2.
-SENTENCE_MODEL_WEIGHTS = MeaningWeights(floor=0.0, rank=0.6, confidence=0.6, off_topic_slack=0.2)
 
 
 class Encoder(Protocol):
@@ -77,7 +75,7 @@ class CachedEncoder:
     def __init__(self, encoder: Encoder, directory: Path) -> None:
         self.encoder = encoder
         self.name = encoder.name
-        self.weights = SENTENCE_MODEL_WEIGHTS
+        self.weights = SENTENCE_MODEL
         # "sentence-transformers/all-MiniLM-L6-v2" -> all-MiniLM-L6-v2-<hash of the full name>.npz
         name = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(encoder.name).name)[:60] or "model"
         digest = hashlib.sha256(encoder.name.encode()).hexdigest()[:8]

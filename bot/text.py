@@ -147,6 +147,19 @@ def name_like_words(text: str) -> list[str]:
     return found
 
 
+_MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\([^)\s]*(?:\s+\"[^\"]*\")?\)")
+_BARE_URL = re.compile(r"<?\b(?:https?|file|ftp)://[^\s>)]+>?")
+
+
+def readable(markdown: str) -> str:
+    """The words a member reads: link text kept, link targets and bare URLs dropped.
+
+    Matching must not depend on where the knowledge is published or installed: a clone in a
+    folder named ``x-review`` would otherwise match "review" in every resolved link.
+    """
+    return _BARE_URL.sub(" ", _MARKDOWN_LINK.sub(r"\1", markdown))
+
+
 def github_slug(heading: str) -> str:
     """The anchor GitHub renders for a markdown heading (before de-duplication)."""
     text = heading.strip().lower()

@@ -18,17 +18,12 @@ from pathlib import Path
 import numpy as np
 
 from bot.errors import ConfigError
-from bot.meaning import MeaningWeights
+from bot.confidence import WORD_VECTORS, Calibration
 
 WORD_VECTORS_FILE = Path(__file__).parent / "data" / "word-vectors.npz"
 _WORD = re.compile(r"[a-z][a-z0-9+#]*(?:['-][a-z0-9+#]+)*")
 _SPLIT = re.compile(r"['-]")
 
-# Summed word vectors of unrelated texts still point somewhat the same way: a similarity of
-# 0.2 counts as nothing in common. Chosen on the development evaluation sets: the best balanced
-# accuracy, then the fewest wrong answers (a larger share in the ranking answered more questions
-# with the wrong entry, for the same balanced accuracy).
-WORD_VECTOR_WEIGHTS = MeaningWeights(floor=0.2, rank=0.2, confidence=0.3, off_topic_slack=0.2)
 
 
 class WordVectors:
@@ -37,7 +32,7 @@ class WordVectors:
     name = "word-vectors"
 
     def __init__(
-        self, path: Path = WORD_VECTORS_FILE, weights: MeaningWeights = WORD_VECTOR_WEIGHTS
+        self, path: Path = WORD_VECTORS_FILE, weights: Calibration = WORD_VECTORS
     ) -> None:
         self.weights = weights
         try:

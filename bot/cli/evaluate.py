@@ -17,7 +17,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "eval",
         help="evaluate matching on labelled questions",
-        description='Each line of FILE: {"q": "...", "expected": "<entry id>" or null}. '
+        description='Each line of FILE: {"q": "...", "expected": "<entry id>", a list of ids '
+        "(any one is right) or null (the bot should refuse). "
         "Exit status 1 when a metric is below its floor.",
     )
     parser.add_argument("file", type=Path, metavar="FILE.jsonl")
@@ -54,7 +55,8 @@ def render(report: Report, limit: int, matching: str) -> str:
             rank = f"rank {f.rank}" if f.rank else "not in top 5"
             lines.append(
                 f"  line {f.case.line}: {f.case.question!r}\n"
-                f"      expected {f.case.expected}, got {f.got} ({rank}, score {f.score:.2f})"
+                f"      expected {' or '.join(f.case.expected) or None}, got {f.got} "
+                f"({rank}, score {f.score:.2f})"
             )
     return "\n".join(lines)
 

@@ -129,3 +129,32 @@ def test_a_name_no_entry_mentions_lowers_confidence(matcher) -> None:
     named = matcher.ask("What salary can an AI engineer expect in Berlin?")
     assert named.score < plain.score
     assert isinstance(named, NoAnswer)
+
+
+def test_rankings_do_not_depend_on_where_the_knowledge_is_installed(tmp_path) -> None:
+    """Link targets carry the install path and KNOWLEDGE_BASE_URL; only link text is matched."""
+    import json
+    import shutil
+    from pathlib import Path
+
+    from bot.knowledge import load_knowledge
+    from bot.settings import bundled_knowledge_dir
+    from bot.word_vectors import load_word_vectors
+
+    copies = []
+    for folder in ("x-review-resume", "plain"):
+        shutil.copytree(bundled_knowledge_dir(), tmp_path / folder / "knowledge")
+        copies.append(load_knowledge(tmp_path / folder / "knowledge"))
+    copies.append(
+        load_knowledge(bundled_knowledge_dir(), base_url="https://example.org/review/resume/salary")
+    )
+    eval_file = Path(__file__).resolve().parents[1] / "eval" / "questions.jsonl"
+    questions = [json.loads(line)["q"] for line in eval_file.read_text().splitlines()]
+    questions += ["Can you review my resume?", "what salary can I expect?"]
+    for encoder in (None, load_word_vectors()):
+        matchers = [Matcher(knowledge, encoder=encoder) for knowledge in copies]
+        for question in questions:
+            rankings = {
+                tuple((c.entry.id, c.score) for c in m.ask(question).candidates) for m in matchers
+            }
+            assert len(rankings) == 1, question
