@@ -116,7 +116,7 @@ class QABot:
                 "question log, votes and tip history in the SQLite file will be lost, and a tip "
                 "may be posted twice. Attach PostgreSQL and set DATABASE_URL."
             )
-        log.info(
+        log.debug(  # a worker's one startup line says this and more (bot.startup)
             "loaded %d knowledge entries; matching: %s",
             len(knowledge.entries),
             f"lexical + meaning ({encoder.name})" if encoder else "lexical only",

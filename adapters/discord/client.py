@@ -5,7 +5,6 @@ Thin by design: events become ``QABot`` calls, results become embeds and buttons
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import time
@@ -30,11 +29,10 @@ from adapters.discord.replies import (
     send,
     within_budget,
 )
-from adapters.discord.tips import send_tip
+from adapters.discord.settings import DiscordSettings
 from adapters.discord.views import DYNAMIC_ITEMS, Vote, picks_view
-from bot.models import AskContext, Tip
+from bot.models import AskContext
 from bot.service import Asked, QABot
-from bot.settings import DiscordSettings
 
 log = logging.getLogger(__name__)
 
@@ -70,23 +68,12 @@ class QAClient(discord.Client):
         )
         self.respond_within = respond_within
         self.tree = build_tree(self)
-        self._tips_task: asyncio.Task[None] | None = None
 
     # --- lifecycle --------------------------------------------------------------------------
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(*DYNAMIC_ITEMS)
         await self.sync_commands()
-        if self.settings.tip_channels:
-            self._tips_task = asyncio.create_task(self._post_tips_forever(), name="weekly-tips")
-
-    async def close(self) -> None:
-        if self._tips_task is not None:
-            self._tips_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._tips_task
-            self._tips_task = None
-        await super().close()
 
     async def on_ready(self) -> None:
         log.info("connected as %s to %d server(s)", self.user, len(self.guilds))
@@ -110,16 +97,6 @@ class QAClient(discord.Client):
             )
         except discord.HTTPException:
             log.exception("could not sync slash commands; mentions still work")
-
-    async def post_tip(self, tip: Tip) -> str | None:
-        return await send_tip(self, tip)
-
-    async def _post_tips_forever(self) -> None:
-        scheduler = self.qabot.tip_scheduler("discord", self.settings.tip_channels)
-        try:
-            await scheduler.run_forever(self.post_tip)
-        except Exception:
-            log.exception("weekly tips stopped; answers are unaffected")
 
     # --- @-mentions ------------------------------------------------------------------------
 

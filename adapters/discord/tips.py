@@ -1,20 +1,20 @@
 """Weekly tips through Discord's REST API only: ``qabot tips post --platform discord``.
 
-The long-running client posts with the same ``send_tip``; no gateway connection is needed here.
+The worker posts with the same ``send_tip``; no gateway connection is needed here.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import discord
 
 from adapters.discord import render
-from adapters.discord.endpoints import NONE, use_endpoints
-from bot.errors import BotError
+from adapters.discord.endpoints import NONE, login, use_endpoints
+from adapters.discord.settings import DiscordSettings
 from bot.models import Tip
-from bot.settings import DiscordSettings, TipChannel, load_discord_settings
+from bot.settings import TipChannel
 
 log = logging.getLogger(__name__)
 
@@ -43,14 +43,7 @@ class DiscordTipPoster:
             intents = discord.Intents.none()
             intents.guilds = True  # unused without a gateway; avoids a misleading warning
             client = discord.Client(intents=intents, allowed_mentions=NONE)
-            try:
-                await client.login(self.settings.token)  # REST only: no gateway session
-            except discord.LoginFailure:
-                await client.close()
-                raise BotError(
-                    "Discord rejected DISCORD_TOKEN (401 Unauthorized): copy a fresh token from "
-                    "the Developer Portal's Bot page"
-                ) from None
+            await login(client, self.settings.token)  # REST only: no gateway session
             self._client = client
         return self._client
 
@@ -61,8 +54,3 @@ class DiscordTipPoster:
         if self._client is not None:
             await self._client.close()
             self._client = None
-
-
-def open_poster(environ: Mapping[str, str]) -> DiscordTipPoster:
-    """Entry point ``qabot.tip_posters: discord``; raises ConfigError on bad settings."""
-    return DiscordTipPoster(load_discord_settings(environ)[1])

@@ -19,9 +19,9 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import render
+from adapters.slack.settings import SlackSettings
 from bot.models import Answer, AskContext, Candidate, NoAnswerReason
 from bot.service import Asked, QABot
-from bot.settings import SlackSettings
 
 log = logging.getLogger(__name__)
 
@@ -32,16 +32,15 @@ Payload = dict[str, Any]
 Send = Callable[..., Awaitable[Any]]
 
 
-def make_client(settings: SlackSettings) -> AsyncWebClient:
-    """A Web API client for the configured base URL that waits out 429s (Retry-After)."""
-    return AsyncWebClient(
-        token=settings.bot_token,
-        base_url=api_base(settings.api_url),
-        retry_handlers=[
-            AsyncConnectionErrorRetryHandler(),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
-        ],
-    )
+def make_client(settings: SlackSettings, client: AsyncWebClient | None = None) -> AsyncWebClient:
+    """A Web API client (or ``client``, set up) for SLACK_API_URL that waits out 429s."""
+    client = client or AsyncWebClient(token=settings.bot_token)
+    client.base_url = api_base(settings.api_url)
+    client.retry_handlers = [
+        AsyncConnectionErrorRetryHandler(),
+        AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+    ]
+    return client
 
 
 def api_base(url: str) -> str:
@@ -49,17 +48,18 @@ def api_base(url: str) -> str:
     return url if url.endswith("/") else url + "/"
 
 
-def build_app(
-    bot: QABot, settings: SlackSettings, *, client: AsyncWebClient | None = None
-) -> AsyncApp:
+def build_app(bot: QABot, settings: SlackSettings) -> AsyncApp:
     """The bolt app with every listener registered; serve it over HTTP or Socket Mode."""
+    # Bolt builds its client from the token: handing it one of ours while SLACK_BOT_TOKEN is
+    # set makes it warn that the token "will be unused". Its client is set up here instead.
     app = AsyncApp(
-        client=client or make_client(settings),
+        token=settings.bot_token,
         signing_secret=settings.signing_secret or "",
         # Socket Mode requests are not signed; bolt skips verification for them anyway.
         request_verification_enabled=settings.signing_secret is not None,
         logger=logging.getLogger("slack_bolt"),
     )
+    make_client(settings, app.client)
     visibility = "in_channel" if settings.answer_in_channel else "ephemeral"
     app.command("/ask")(make_ask_handler(bot, visibility))
     app.command("/tip")(make_tip_handler(bot))

@@ -24,8 +24,9 @@ from fake_discord import (
 
 from adapters.discord.client import QAClient
 from adapters.discord.replies import SORRY
+from adapters.discord.settings import DiscordSettings
 from bot.service import QABot
-from bot.settings import CoreSettings, DiscordSettings
+from bot.settings import CoreSettings
 
 MESSAGES = rf"/channels/{CHANNEL_ID}/messages"
 NO_PINGS = {"parse": [], "replied_user": False}
