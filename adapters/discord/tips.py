@@ -10,9 +10,10 @@ from collections.abc import Sequence
 
 import discord
 
-from adapters.discord import render
 from adapters.discord.endpoints import NONE, login, use_endpoints
+from adapters.discord.replies import compose
 from adapters.discord.settings import DiscordSettings
+from bot import replies
 from bot.models import Tip
 from bot.settings import TipChannel
 
@@ -22,7 +23,8 @@ log = logging.getLogger(__name__)
 async def send_tip(client: discord.Client, tip: Tip) -> str:
     """Post one tip as an embed; returns the message id."""
     channel = client.get_partial_messageable(int(tip.channel))
-    message = await channel.send(embed=render.tip_embed(tip.entry), allowed_mentions=NONE)
+    outgoing = compose(replies.tip(tip.entry, weekly=True))
+    message = await channel.send(**outgoing.kwargs(), allowed_mentions=NONE)
     log.debug("sent tip %s to channel %s as message %s", tip.entry.id, tip.channel, message.id)
     return str(message.id)
 

@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.app import PLATFORM, make_client
-from adapters.slack.render import render_tip
+from adapters.slack.render import render
 from adapters.slack.settings import SlackSettings
+from bot import replies
 from bot.models import Tip
 from bot.settings import TipChannel
 
@@ -26,7 +27,7 @@ class SlackTipPoster:
         self.channels = channels
 
     async def post(self, tip: Tip) -> str | None:
-        message = render_tip(tip.entry, weekly=True)
+        message = render(replies.tip(tip.entry, weekly=True))
         response = await self.client.chat_postMessage(
             channel=tip.channel, **message.as_kwargs(), unfurl_links=False, unfurl_media=False
         )
