@@ -31,6 +31,16 @@ class MeaningEncoder(Protocol):
     def name(self) -> str: ...
 
     @property
+    def blocking(self) -> bool:
+        """Encoding a question takes milliseconds: callers on an event loop use a thread."""
+        ...
+
+    @property
+    def nbytes(self) -> int:
+        """Memory the encoder holds, shared by every matcher in the process."""
+        ...
+
+    @property
     def weights(self) -> MeaningWeights: ...
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:

@@ -78,6 +78,8 @@ class CachedEncoder:
         self.encoder = encoder
         self.name = encoder.name
         self.weights = SENTENCE_MODEL_WEIGHTS
+        self.blocking = True  # 10-30 ms a question on a CPU
+        self.nbytes = 0  # PyTorch's memory is not ours to count
         # "sentence-transformers/all-MiniLM-L6-v2" -> all-MiniLM-L6-v2-<hash of the full name>.npz
         name = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(encoder.name).name)[:60] or "model"
         digest = hashlib.sha256(encoder.name.encode()).hexdigest()[:8]

@@ -35,6 +35,7 @@ class WordVectors:
     """Encodes texts as the normalised sum of their known words' vectors."""
 
     name = "word-vectors"
+    blocking = False  # a table lookup: microseconds a question
 
     def __init__(
         self, path: Path = WORD_VECTORS_FILE, weights: MeaningWeights = WORD_VECTOR_WEIGHTS

@@ -9,7 +9,7 @@ from pathlib import Path
 from bot.benchmark import generated_entries, measure, queries_for, scaled_entries
 from bot.errors import UsageError
 from bot.knowledge import load_knowledge
-from bot.semantic import CachedEncoder, open_encoder
+from bot.semantic import open_encoder
 from bot.settings import bundled_knowledge_dir, load_core_settings
 
 MEMORY_TRACE_LIMIT = 20_000  # tracing 100,000 entries takes minutes; the target is at 10,000
@@ -67,8 +67,8 @@ def run(args: argparse.Namespace) -> int:
         entries = scaled_entries(seed, size) if seed else generated_entries(size)
         p99, build, memory = TARGETS.get(size, (None, None, None))
         queries = queries_for(entries, args.queries)
-        # torch's memory is not ours to trace
-        trace = not isinstance(encoder, CachedEncoder) and size <= MEMORY_TRACE_LIMIT
+        # a model that blocks (PyTorch) holds memory that is not ours to trace
+        trace = not (encoder is not None and encoder.blocking) and size <= MEMORY_TRACE_LIMIT
         figures = measure(entries, queries, trace_memory=trace, encoder=encoder)
         target = ", ".join(
             part
