@@ -16,10 +16,11 @@ def startup_line(bot: QABot, platform: str, tip_channels: Sequence[TipChannel]) 
     encoder = bot.matcher.encoder
     matching = f"lexical + meaning ({encoder.name})" if encoder else "lexical only"
     tips = ", ".join(f"{c.channel} ({c.slot})" for c in tip_channels) or "none"
+    metrics = f"; metrics on :{bot.settings.metrics_port}" if bot.settings.metrics_port else ""
     return (
         f"{platform} worker started; matching: {matching}; knowledge: "
         f"{describe_knowledge(bot.knowledge)}; store: {describe_store(bot.store.engine.url)}; "
-        f"tip channels: {tips}"
+        f"tip channels: {tips}{metrics}"
     )
 
 

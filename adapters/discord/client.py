@@ -71,19 +71,19 @@ class QAClient(discord.Client):
         await self.sync_commands()
 
     async def on_ready(self) -> None:
-        log.info("connected as %s to %d server(s)", self.user, len(self.guilds))
+        log.debug("connected as %s to %d server(s)", self.user, len(self.guilds))
 
     async def sync_commands(self) -> None:
         """Register /ask and /tip: per guild (instant) when DISCORD_GUILD_IDS is set."""
         try:
             if not self.settings.guild_ids:
                 synced = await self.tree.sync()
-                log.info("synced %d commands globally", len(synced))
+                log.debug("synced %d commands globally", len(synced))
             for guild_id in self.settings.guild_ids:
                 guild = discord.Object(id=guild_id)
                 self.tree.copy_global_to(guild=guild)
                 synced = await self.tree.sync(guild=guild)
-                log.info("synced %d commands to guild %s", len(synced), guild_id)
+                log.debug("synced %d commands to guild %s", len(synced), guild_id)
         except discord.Forbidden as exc:
             log.error(
                 "could not sync slash commands (%s): invite the bot with the "

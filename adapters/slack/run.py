@@ -75,7 +75,7 @@ async def http_server(app: AsyncApp, port: int, host: str = "0.0.0.0") -> AsyncI
         site = web.TCPSite(runner, host, port)
         await site.start()
         bound = runner.addresses[0][1]
-        log.info("Slack HTTP mode on http://%s:%d%s", host, bound, EVENTS_PATH)
+        log.debug("Slack HTTP mode on http://%s:%d%s", host, bound, EVENTS_PATH)
         yield bound
     finally:
         await runner.cleanup()
@@ -86,7 +86,7 @@ async def socket_mode(app: AsyncApp, app_token: str) -> AsyncIterator[AsyncSocke
     """Connect to Slack over Socket Mode for as long as the context is open."""
     handler = AsyncSocketModeHandler(app, app_token)
     await handler.connect_async()  # type: ignore[no-untyped-call]
-    log.info("Slack Socket Mode connected")
+    log.debug("Slack Socket Mode connected")
     try:
         yield handler
     finally:
@@ -104,7 +104,7 @@ async def check_connection(client: AsyncWebClient) -> None:
         ) from None
     except (aiohttp.ClientError, OSError) as exc:
         raise BotError(f"cannot reach the Slack Web API at {client.base_url}: {exc}") from None
-    log.info("signed in to Slack team %s as %s", identity.get("team"), identity.get("user"))
+    log.debug("signed in to Slack team %s as %s", identity.get("team"), identity.get("user"))
 
 
 async def open_socket(app: AsyncApp, app_token: str, stack: contextlib.AsyncExitStack) -> None:

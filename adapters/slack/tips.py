@@ -32,7 +32,7 @@ class SlackTipPoster:
             channel=tip.channel, **message.as_kwargs(), unfurl_links=False, unfurl_media=False
         )
         ts = response.get("ts")
-        log.info("posted tip %s to %s (%s) as %s", tip.entry.id, tip.channel, tip.week, ts)
+        log.debug("posted tip %s to %s (%s) as %s", tip.entry.id, tip.channel, tip.week, ts)
         return str(ts) if ts else None
 
     async def aclose(self) -> None:

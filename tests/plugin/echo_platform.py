@@ -3,7 +3,7 @@ own package, its entry point and a docs page, never bot/.
 
 It registers through ``qabot.platforms`` (``tests/core/test_platform_contract.py`` installs a
 small dist-info for it), reads ECHO_* settings, posts tips to a file, and its worker answers
-questions read from stdin on stdout, ending at end of input.
+questions read from stdin with the core's replies on stdout, ending at end of input.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot import runtime
+from bot import replies, runtime
 from bot.config import SettingsReader
 from bot.models import AskContext, Tip
 from bot.platforms import Platform
@@ -73,7 +73,9 @@ class EchoConnection:
     async def _answer_stdin(self, bot: QABot) -> None:
         while line := await asyncio.to_thread(sys.stdin.readline):
             asked = await bot.ask(line.strip(), AskContext(NAME, channel="stdin"))
-            print(json.dumps(describe(asked.result)), flush=True)
+            reply = replies.reply_to(asked.result, asked.log_id, bot.knowledge)
+            shown = {"kind": reply.kind.value, "title": reply.title, "text": reply.text}
+            print(json.dumps(shown), flush=True)
 
     async def closed(self) -> None:
         assert self._reading is not None
@@ -84,11 +86,6 @@ class EchoConnection:
 
     async def close(self) -> None:
         pass
-
-
-def describe(result: Any) -> dict[str, Any]:
-    entry = getattr(result, "entry", None)
-    return {"answered": entry is not None, "id": entry.id if entry else None}
 
 
 def command(subparsers: argparse._SubParsersAction[Any]) -> None:
