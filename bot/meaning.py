@@ -28,10 +28,27 @@ class MeaningEncoder(Protocol):
     """Turns texts into unit-length vectors; similar meaning, high dot product."""
 
     @property
-    def name(self) -> str: ...
+    def name(self) -> str:
+        """What logs and ``qabot eval`` call it."""
+        ...
+
+    @property
+    def identity(self) -> str:
+        """The name and a digest of the model's files: changes whenever a vector could."""
+        ...
 
     @property
     def weights(self) -> MeaningWeights: ...
+
+    @property
+    def blocking(self) -> bool:
+        """True when encoding a question takes milliseconds: matching then runs in a thread."""
+        ...
+
+    @property
+    def nbytes(self) -> int:
+        """Memory the model holds (weights, vocabulary; its runtime adds more), shared by all."""
+        ...
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Vectors for questions."""
