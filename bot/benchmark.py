@@ -97,7 +97,7 @@ def queries_for(entries: Sequence[Entry], count: int, seed: int = 11) -> list[st
 def retained_megabytes(knowledge: KnowledgeBase, encoder: MeaningEncoder | None = None) -> float:
     """Memory a matcher keeps for these entries (a second build, traced: tracing is slow).
 
-    The bundled word vectors count too: they are loaded once a process, for any knowledge.
+    The encoder's model counts too (its nbytes): it is loaded once a process, for any knowledge.
     """
     gc.collect()
     tracemalloc.start()

@@ -47,7 +47,7 @@ class CoreSettings:
     metrics_port: int | None
     log_level: str
     ephemeral_disk: bool = False  # DYNO is set: a Heroku-style host wipes the disk on restart
-    embedding_model: str | None = None  # sentence-transformers model, "off"; None: word vectors
+    embedding_model: str | None = None  # "word-vectors", "off", a folder; None: bundled model
 
     @property
     def embedding_cache_dir(self) -> Path:

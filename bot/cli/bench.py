@@ -31,9 +31,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--embedding-model",
         metavar="NAME",
-        help="'off' for lexical matching only, or a sentence-transformers model (embeddings "
-        "extra), whose build then includes encoding entries not yet in the cache under "
-        "DATA_DIR (default: the bundled word vectors)",
+        help="'word-vectors', 'off' for lexical matching only, or a folder holding an ONNX "
+        "sentence model; a sentence model's build includes encoding entries not yet in the "
+        "cache under DATA_DIR (default: the bundled sentence model)",
     )
     parser.set_defaults(func=run)
 
@@ -67,8 +67,7 @@ def run(args: argparse.Namespace) -> int:
         entries = scaled_entries(seed, size) if seed else generated_entries(size)
         p99, build, memory = TARGETS.get(size, (None, None, None))
         queries = queries_for(entries, args.queries)
-        # a model that blocks (PyTorch) holds memory that is not ours to trace
-        trace = not (encoder is not None and encoder.blocking) and size <= MEMORY_TRACE_LIMIT
+        trace = size <= MEMORY_TRACE_LIMIT
         figures = measure(entries, queries, trace_memory=trace, encoder=encoder)
         target = ", ".join(
             part

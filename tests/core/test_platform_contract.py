@@ -87,6 +87,6 @@ def test_its_command_runs_the_shared_worker(echo_env: dict[str, str]) -> None:
     assert reply["title"] == "How can a data engineer transition to become an AI engineer?"
     assert reply["text"].startswith("For data engineers, it's primarily an engineering role")
     [started] = [line for line in done.stderr.splitlines() if "worker started" in line]
-    assert "echo worker started; matching: lexical + meaning (word-vectors)" in started
+    assert "echo worker started; matching: lexical + meaning (" in started
     assert re.search(r"knowledge: \S+ \(\d+ entries: webinars \d+\)", started)
     assert "store: sqlite " in started and "tip channels: none" in started
