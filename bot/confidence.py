@@ -64,9 +64,7 @@ def lead_base(signals: np.ndarray) -> np.ndarray:
 
 
 # Fitted by scripts/fit_confidence.py; placeholders until then.
-LEXICAL = Calibration(
-    "lexical", -4.0, (0.5, 2.5, 0.5, 3.0, 0.0, 0.0, 3.0, 0.0, -1.0, -2.0, 0.0)
-)
+LEXICAL = Calibration("lexical", -4.0, (0.5, 2.5, 0.5, 3.0, 0.0, 0.0, 3.0, 0.0, -1.0, -2.0, 0.0))
 WORD_VECTORS = Calibration(
     "word-vectors", -4.0, (0.5, 2.0, 0.5, 2.5, 1.0, 1.0, 3.0, -2.0, -1.0, -2.0, 0.0)
 )

@@ -23,16 +23,16 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from eval_table import EVAL, KNOWLEDGE, SETS  # noqa: E402
+from eval_table import EVAL, KNOWLEDGE, SETS
 
-from bot.confidence import SIGNALS, Calibration  # noqa: E402
-from bot.evaluation import read_cases  # noqa: E402
-from bot.knowledge import load_knowledge  # noqa: E402
-from bot.matching import Matcher  # noqa: E402
-from bot.message import parse_message  # noqa: E402
-from bot.semantic import open_encoder  # noqa: E402
-from bot.settings import DEFAULT_THRESHOLD, load_core_settings  # noqa: E402
-from bot.text import clean_question, content_words  # noqa: E402
+from bot.confidence import SIGNALS, Calibration
+from bot.evaluation import read_cases
+from bot.knowledge import load_knowledge
+from bot.matching import Matcher
+from bot.message import parse_message
+from bot.semantic import open_encoder
+from bot.settings import DEFAULT_THRESHOLD, load_core_settings
+from bot.text import clean_question, content_words
 
 DEVELOPMENT = ("questions", "webinars", "faq", "slack-de")
 WRONG_PRICE = 0.5  # a wrong answer costs this much more than a refusal (per in-scope share)
@@ -66,7 +66,11 @@ class QueryCache:
 
     def save(self) -> None:
         if self.vectors:
-            np.savez(self.path, texts=np.array(list(self.vectors)), vectors=np.stack(list(self.vectors.values())))
+            np.savez(
+                self.path,
+                texts=np.array(list(self.vectors)),
+                vectors=np.stack(list(self.vectors.values())),
+            )
 
 
 def collect(matcher: Matcher, path: Path, cache: QueryCache | None) -> list[Question]:
