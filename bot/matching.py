@@ -1,13 +1,14 @@
 """Match a member's message to the closest entry and decide: answer, or say there is no match.
 
 A message is split (``bot.message``) into its prose, its questions when it asks several, and
-the error lines it pastes; each is matched on its own and an entry keeps its best confidence.
-For each text, candidates come from the inverted index (``bot.index``, BM25F with typo repair)
-and, with a meaning encoder, from the entries nearest in meaning (``bot.entry_vectors``), so a
-paraphrase that shares no word with its entry is still found. Each candidate is described by
-the signals of ``bot.confidence`` and gets a confidence, the estimated probability that it
-answers the question; candidates are ranked by it, the best answers at or above the threshold,
-and below it the closest entries are offered when they are plausibly related.
+the error lines it pastes; each is matched on its own. For each text, candidates come from the
+inverted index (``bot.index``: BM25F with typo repair) and, with a meaning encoder, from the
+entries nearest in meaning (``bot.entry_vectors``), so a paraphrase that shares no word with
+its entry is still found. Each candidate is measured (``bot.confidence.SIGNALS``); a ranking
+model orders them and a decision model gives each its confidence, the estimated probability
+that it answers the question. Candidates are shown best first with that confidence: the best
+answers at or above the threshold; below it, the closest entries are offered when they are
+plausibly related (SUGGESTION_FLOOR).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from bot.confidence import LEXICAL, SIGNALS, Calibration, lead_base
+from bot.confidence import LEXICAL, SIGNALS, Calibration
 from bot.entry_vectors import EntryVectors
 from bot.index import Hit, SearchIndex
 from bot.knowledge import KnowledgeBase
@@ -27,25 +28,42 @@ from bot.message import parse_message
 from bot.models import Answer, Candidate, Entry, NoAnswer, NoAnswerReason, Result
 from bot.off_topic import OFF_TOPIC_EXAMPLES
 from bot.settings import DEFAULT_THRESHOLD
-from bot.text import clean_question, content_words, fold, looks_foreign, name_like_words
+from bot.text import (
+    clean_question,
+    content_words,
+    fold,
+    looks_foreign,
+    name_like_words,
+    spelled_out,
+)
 
 MAX_QUESTION_CHARS = 2_000  # longer messages are cut before matching
-RERANK = 20  # lexical candidates scored per text
+RERANK = 20  # lexical candidates measured per text
 NEAREST = 10  # candidates by meaning per text
 FUZZY_CHARS = 120  # pasted error messages can be long; their start is what members quote
 SHOWN = 5  # candidates kept for logs, JSON and suggestions
-SUGGESTION_FLOOR = 0.15  # below this, an entry is not offered as a "did you mean"
-SAME_MEANING = 0.92  # questions this similar are one question asked in two places
+SUGGESTION_FLOOR = 0.15  # below this confidence an entry is not offered as "did you mean"
+SAME_MEANING = 0.92  # questions this similar ask one thing, in two places
 _COLUMN = {name: i for i, name in enumerate(SIGNALS)}
 
 
 @dataclass(frozen=True, slots=True)
-class Scored:
-    """A candidate with its signals and confidence, for one text of the message."""
+class Pool:
+    """Every candidate row of one message: an entry can appear once per text matched."""
 
+    docs: list[int]  # entry positions
+    signals: np.ndarray  # (rows, SIGNALS)
+    same: np.ndarray  # (rows, rows): True where two rows ask the same thing
+
+    @staticmethod
+    def empty() -> Pool:
+        return Pool([], np.zeros((0, len(SIGNALS))), np.zeros((0, 0), dtype=bool))
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
     entry: Entry
     confidence: float
-    signals: tuple[float, ...]
 
 
 class Matcher:
@@ -63,7 +81,12 @@ class Matcher:
         self.index = SearchIndex(self.entries)
         # Content words of each question, cut to a length that keeps rapidfuzz fast.
         self._questions = [" ".join(words)[:FUZZY_CHARS] for words in self.index.question_words]
-        self._folded = [fold(e.question).strip(" ?.!") for e in self.entries]
+        # Entries whose questions read the same get the same number (one question, two places).
+        folded: dict[str, int] = {}
+        self._question_key = np.array(
+            [folded.setdefault(fold(e.question).strip(" ?.!"), len(folded)) for e in self.entries],
+            dtype=np.int64,
+        )
         self.encoder = encoder
         self.calibration: Calibration = encoder.weights if encoder is not None else LEXICAL
         self.vectors: EntryVectors | None = None
@@ -96,19 +119,32 @@ class Matcher:
         return [Candidate(s.entry, round(s.confidence, 4)) for s in ranked[:limit]]
 
     def ranked(self, question: str) -> list[Scored]:
-        """Every candidate for a cleaned message, best first, each entry once."""
+        """Every candidate of a cleaned message, each entry once, best first."""
+        pool = self.pool(question)
+        best: dict[int, float] = {}
+        confidence = self.calibration.confidence(pool.signals, pool.same)
+        for doc, value in zip(pool.docs, confidence.tolist(), strict=True):
+            best[doc] = max(best.get(doc, 0.0), value)
+        order = sorted(best, key=lambda doc: (-best[doc], doc))
+        return [Scored(self.entries[doc], best[doc]) for doc in order]
+
+    def pool(self, question: str) -> Pool:
+        """The candidates of every text of a cleaned message, measured."""
         message = parse_message(question)
         texts = message.queries
-        vectors = None if self.encoder is None else self.encoder.encode(texts)
-        best: dict[str, Scored] = {}
+        vectors = None
+        if self.encoder is not None:
+            vectors = self.encoder.encode([spelled_out(text) for text in texts])
+        docs: list[int] = []
+        rows = []
         for i, text in enumerate(texts):
-            is_error = text in message.errors
             query = None if vectors is None else vectors[i]
-            for scored in self._score(text, query, error_line=is_error):
-                kept = best.get(scored.entry.id)
-                if kept is None or scored.confidence > kept.confidence:
-                    best[scored.entry.id] = scored
-        return sorted(best.values(), key=lambda s: -s.confidence)
+            found, signals = self._candidates(text, query, error_line=text in message.errors)
+            docs += found
+            rows.append(signals)
+        if not docs:
+            return Pool.empty()
+        return Pool(docs, np.concatenate(rows), self._same_question(docs))
 
     def answer_entry(self, entry_id: str, question: str | None = None) -> Answer | None:
         """The answer for an entry chosen by the member (autocomplete, a suggestion button)."""
@@ -129,24 +165,16 @@ class Matcher:
         if not hits:
             return []
         # Lexical only: a prefix is not a sentence, and it runs at every keystroke.
-        signals = self._signals(text, [h.doc for h in hits], hits, None, error_line=False)
-        order = np.argsort(-LEXICAL.logits(signals), kind="stable")
-        return [self.entries[hits[i].doc] for i in order[:limit]]
+        docs = [hit.doc for hit in hits]
+        signals = self._signals(text, docs, hits, None, error_line=False)
+        order = np.argsort(-LEXICAL.rank(signals, self._same_question(docs)), kind="stable")
+        return [self.entries[docs[i]] for i in order[:limit]]
 
-    # --- scoring one text ---------------------------------------------------------------------
+    # --- measuring one text -------------------------------------------------------------------
 
-    def _score(self, text: str, query: np.ndarray | None, *, error_line: bool) -> list[Scored]:
-        docs, signals = self.candidates(text, query, error_line=error_line)
-        confidence = self.calibration.confidence(signals)
-        return [
-            Scored(self.entries[doc], float(c), tuple(row.tolist()))
-            for doc, c, row in zip(docs, confidence, signals, strict=True)
-        ]
-
-    def candidates(
-        self, text: str, query: np.ndarray | None, *, error_line: bool = False
+    def _candidates(
+        self, text: str, query: np.ndarray | None, *, error_line: bool
     ) -> tuple[list[int], np.ndarray]:
-        """The candidate entries (positions) for one text and their signals."""
         nearest: Sequence[int] = ()
         if query is not None and self.vectors is not None:
             nearest = self.vectors.nearest(query[None, :], NEAREST)[0].tolist()
@@ -165,7 +193,7 @@ class Matcher:
         *,
         error_line: bool,
     ) -> np.ndarray:
-        """(candidates, signals) as listed in ``bot.confidence.SIGNALS``."""
+        """(candidates, SIGNALS) for one text."""
         signals = np.zeros((len(docs), len(SIGNALS)), dtype=np.float64)
         bm25 = np.array([h.bm25 for h in hits], dtype=np.float64)
         signals[:, _COLUMN["bm25"]] = bm25 / (bm25.max() or 1.0)
@@ -180,7 +208,6 @@ class Matcher:
             if len(self.vectors.extra):
                 closest = float(np.max(self.vectors.extra @ query))
                 signals[:, _COLUMN["off_topic"]] = closest - np.maximum(to_question, to_entry)
-        signals[:, _COLUMN["lead"]] = self._lead(lead_base(signals), docs)
         unknown = [w for w in name_like_words(text) if not self.index.knows(w)]
         signals[:, _COLUMN["unknown_names"]] = min(len(unknown), 2)
         signals[:, _COLUMN["foreign"]] = float(looks_foreign(text))
@@ -198,24 +225,13 @@ class Matcher:
             similarity = np.maximum(similarity, 0.85 * partial)
         return similarity
 
-    def _lead(self, base: np.ndarray, docs: list[int]) -> np.ndarray:
-        """Each candidate's margin over the best other candidate that asks something else:
-        the same question in two courses must not lower either's confidence."""
-        if len(docs) < 2:
-            return np.full(len(docs), 0.3)
-        same = self._same_question(docs)
-        others = np.where(same, -np.inf, base[None, :])
-        np.fill_diagonal(others, -np.inf)
-        runner_up = others.max(axis=1)
-        lead = np.where(np.isfinite(runner_up), base - runner_up, 0.3)
-        clipped: np.ndarray = np.clip(lead, -0.3, 0.3)
-        return clipped
-
     def _same_question(self, docs: list[int]) -> np.ndarray:
-        """(n, n) True where two candidates ask the same thing."""
-        folded = [self._folded[d] for d in docs]
-        same = np.array([[a == b for b in folded] for a in folded])
+        """(n, n) True where two candidates are one entry, or ask the same thing."""
+        positions = np.asarray(docs)
+        same: np.ndarray = positions[:, None] == positions[None, :]
+        keys = self._question_key[positions]
+        same |= keys[:, None] == keys[None, :]
         if self.vectors is not None:
-            wordings = self.vectors.wordings[docs]
+            wordings = self.vectors.wordings[positions]
             same |= (wordings @ wordings.T) >= SAME_MEANING
         return same

@@ -147,6 +147,36 @@ def name_like_words(text: str) -> list[str]:
     return found
 
 
+# Shorthand members use that a sentence model reads poorly; written out before encoding.
+_SHORTHAND = {
+    "de": "data engineer",
+    "ds": "data scientist",
+    "fe": "frontend",
+    "swe": "software engineer",
+    "sde": "software engineer",
+    "mle": "machine learning engineer",
+    "eng": "engineering",
+    "engs": "engineers",
+    "jd": "job description",
+    "jds": "job descriptions",
+    "hw": "homework",
+    "k8s": "kubernetes",
+    "dev": "developer",
+    "devs": "developers",
+    "exp": "experience",
+    "yrs": "years",
+    "pls": "please",
+    "ngl": "honestly",
+    "tbh": "honestly",
+}
+_SHORTHAND_WORD = re.compile(r"\b(" + "|".join(_SHORTHAND) + r")\b", re.IGNORECASE)
+
+
+def spelled_out(text: str) -> str:
+    """``text`` with members' shorthand written out (``FE -> AI eng?``: frontend, engineering)."""
+    return _SHORTHAND_WORD.sub(lambda m: _SHORTHAND[m.group(1).lower()], text)
+
+
 _MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\([^)\s]*(?:\s+\"[^\"]*\")?\)")
 _BARE_URL = re.compile(r"<?\b(?:https?|file|ftp)://[^\s>)]+>?")
 
