@@ -20,7 +20,7 @@ from typing import Literal, TypeVar
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.errors import StoreError
-from bot.knowledge import KnowledgeBase, load_knowledge
+from bot.knowledge import KnowledgeBase, entry_id_mapping, load_knowledge
 from bot.matching import Matcher
 from bot.metrics import Metrics, process_metrics
 from bot.models import Answer, AskContext, Entry, NoAnswer
@@ -91,7 +91,9 @@ class QABot:
         An unreachable database is logged and retried later; a database created by a newer
         qabot raises StoreError.
         """
-        knowledge = load_knowledge(settings.knowledge_dir, base_url=settings.base_url)
+        knowledge = load_knowledge(
+            settings.knowledge_sources, base_url=settings.base_url, data_dir=settings.data_dir
+        )
         encoder = open_encoder(settings.embedding_model, settings.embedding_cache_dir)
         # Off the event loop: encoding a large knowledge base the first time takes minutes.
         matcher = await asyncio.to_thread(Matcher, knowledge, settings.threshold, encoder)
@@ -109,6 +111,7 @@ class QABot:
         except UNAVAILABLE as exc:
             bot._pause(exc, "db_connect")
         if bot._ready:
+            await bot._remap_entry_ids()
             await bot.prune()
         if settings.ephemeral_disk and settings.database_url is None:
             log.warning(
@@ -190,6 +193,13 @@ class QABot:
         if pruned is not None and pruned.questions:
             log.info("pruned %d logged questions older than %s", pruned.questions, cutoff)
         return pruned
+
+    async def _remap_entry_ids(self) -> None:
+        """Point ids logged before sources had names at today's entries (see entry_id_mapping)."""
+        remap = getattr(self.store, "remap_entry_ids", None)  # Store gains it on the store branch
+        mapping = entry_id_mapping(e.id for e in self.knowledge.entries)
+        if remap is not None and mapping:
+            await self._guarded("db_remap", lambda: remap(mapping))
 
     async def close(self) -> None:
         # A background prune is short (and time-limited); let it finish.

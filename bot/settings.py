@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, TypeVar
 from urllib.parse import urlsplit
 
 from bot.errors import ConfigError
+from bot.knowledge.sources import SourceSpec, bundled_sources, parse_sources
+from bot.knowledge.sources import bundled_knowledge_dir as bundled_knowledge_dir  # re-export
 from bot.schedule import WeeklySlot, parse_weekly_slot
 
 T = TypeVar("T")
@@ -21,13 +23,7 @@ T = TypeVar("T")
 DEFAULT_THRESHOLD = 0.45
 DEFAULT_DISCORD_API_URL = "https://discord.com/api/v10"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
-
-
-def bundled_knowledge_dir() -> Path:
-    """The knowledge folder shipped with the bot (repo checkout or installed wheel)."""
-    here = Path(__file__).resolve().parent
-    checkout = here.parent / "knowledge"
-    return checkout if checkout.is_dir() else here / "_knowledge"
+DEFAULT_KNOWLEDGE_REFRESH = 300.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +36,7 @@ class TipChannel:
 
 @dataclass(frozen=True, slots=True)
 class CoreSettings:
-    knowledge_dir: Path
+    knowledge_sources: tuple[SourceSpec, ...]  # KNOWLEDGE_DIR (bot.knowledge.sources)
     base_url: str | None
     threshold: float
     database_url: str | None
@@ -52,6 +48,9 @@ class CoreSettings:
     log_level: str
     ephemeral_disk: bool = False  # DYNO is set: a Heroku-style host wipes the disk on restart
     embedding_model: str | None = None  # sentence-transformers model, "off"; None: word vectors
+    knowledge_refresh: float = DEFAULT_KNOWLEDGE_REFRESH  # seconds between git fetches; 0: never
+    # CHANNEL_KNOWLEDGE: channel id -> the sources, folders or paths its questions are matched in
+    channel_knowledge: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def embedding_cache_dir(self) -> Path:
@@ -187,6 +186,34 @@ def _guild_ids(text: str) -> tuple[int, ...]:
         raise ValueError("expected comma-separated numeric guild ids") from None
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text.removesuffix("s"))
+    except ValueError:
+        raise ValueError("expected a number of seconds, 0 for never") from None
+    if value < 0:
+        raise ValueError("expected a number of seconds, 0 for never")
+    return value
+
+
+def parse_channel_knowledge(text: str) -> dict[str, tuple[str, ...]]:
+    """``"C0123=data-engineering-zoomcamp+webinars, 1122=mlops-zoomcamp"``: channel -> names.
+
+    A name is a source, a folder inside one (a course of the FAQ), or a path in a source
+    (``faq/_questions/llm-zoomcamp``); ``+`` joins several.
+    """
+    mapping: dict[str, tuple[str, ...]] = {}
+    for item in split_list(text):
+        channel, sep, names = (part.strip() for part in item.partition("="))
+        scopes = tuple(name.strip() for name in names.split("+") if name.strip())
+        if not sep or not channel or not scopes:
+            raise ValueError(f"expected CHANNEL=NAME[+NAME...], not {item!r}")
+        if channel in mapping:
+            raise ValueError(f"channel {channel!r} is listed twice")
+        mapping[channel] = scopes
+    return mapping
+
+
 def split_list(text: str) -> list[str]:
     """Split a comma-separated list, ignoring spaces and empty items."""
     return [part.strip() for part in text.split(",") if part.strip()]
@@ -221,7 +248,7 @@ def _core(reader: _Reader) -> CoreSettings:
         "TIP_SCHEDULE", parse_weekly_slot, parse_weekly_slot("mon 09:00 UTC"), "weekly slot"
     )
     return CoreSettings(
-        knowledge_dir=Path(reader.raw("KNOWLEDGE_DIR") or bundled_knowledge_dir()),
+        knowledge_sources=reader.parsed("KNOWLEDGE_DIR", parse_sources, bundled_sources(), "list"),
         base_url=reader.parsed("KNOWLEDGE_BASE_URL", _url, None, "URL"),
         threshold=reader.parsed("ANSWER_THRESHOLD", _threshold, DEFAULT_THRESHOLD, "0..1"),
         database_url=reader.parsed("DATABASE_URL", _database_url, None, "database URL"),
@@ -233,6 +260,10 @@ def _core(reader: _Reader) -> CoreSettings:
         log_level=reader.parsed("LOG_LEVEL", _log_level, "INFO", "level"),
         ephemeral_disk=reader.raw("DYNO") is not None,
         embedding_model=reader.raw("EMBEDDING_MODEL"),
+        knowledge_refresh=reader.parsed(
+            "KNOWLEDGE_REFRESH", _seconds, DEFAULT_KNOWLEDGE_REFRESH, "seconds"
+        ),
+        channel_knowledge=reader.parsed("CHANNEL_KNOWLEDGE", parse_channel_knowledge, {}, "list"),
     )
 
 

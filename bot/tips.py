@@ -60,6 +60,11 @@ class TipSource(Protocol):
     @property
     def curated_tips(self) -> tuple[str, ...]: ...
 
+    @property
+    def tip_entries(self) -> tuple[Entry, ...]:
+        """The entries that make a tip (``bot.knowledge.tipworthy``)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class TipPreview:
@@ -73,11 +78,12 @@ class TipPreview:
 
 
 def rotation(source: TipSource, platform: str, channel: str) -> list[Entry]:
-    """The order tips are drawn in: curated ids first, then a shuffle fixed per channel."""
+    """The order tips are drawn in: curated ids first, then a shuffle fixed per channel of the
+    entries that make a tip."""
     by_id = {entry.id: entry for entry in source.entries}
     curated = [by_id[i] for i in dict.fromkeys(source.curated_tips) if i in by_id]
     chosen = {entry.id for entry in curated}
-    rest = [entry for entry in source.entries if entry.id not in chosen]
+    rest = [entry for entry in source.tip_entries if entry.id not in chosen]
     random.Random(f"{platform}:{channel}").shuffle(rest)
     return curated + rest
 

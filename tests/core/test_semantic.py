@@ -19,7 +19,7 @@ import pytest
 
 from bot.cli import main
 from bot.errors import ConfigError
-from bot.knowledge import KnowledgeBase, load_knowledge
+from bot.knowledge import KnowledgeBase, bundled_knowledge_dir, load_knowledge
 from bot.matching import Matcher
 from bot.models import Answer, NoAnswer
 from bot.off_topic import OFF_TOPIC_EXAMPLES
@@ -116,7 +116,7 @@ def test_the_knowledge_folder_adds_its_own_off_topic_examples(
     # Say the course team wants career advice for students asked of people, not the bot.
     question = "tips for students trying to break into AI engineering?"
     folder = tmp_path / "knowledge"
-    shutil.copytree(bundled_knowledge.directory, folder)
+    shutil.copytree(bundled_knowledge_dir(), folder)
     assert isinstance(Matcher(load_knowledge(folder), encoder=encoder).ask(question), Answer)
 
     listed = "tips for students trying to break into AI engineering"
@@ -150,7 +150,7 @@ def test_entry_vectors_are_cached_and_only_changed_entries_re_encoded(
 
     entries = list(bundled_knowledge.entries)
     entries[3] = dataclasses.replace(entries[3], answer="A rewritten answer.")
-    edited = KnowledgeBase(bundled_knowledge.directory, tuple(entries))
+    edited = KnowledgeBase(tuple(entries))
     after_edit = ConceptEncoder()
     Matcher(edited, encoder=CachedEncoder(after_edit, tmp_path))
     assert after_edit.encoded == [f"{entries[3].question}. A rewritten answer."]

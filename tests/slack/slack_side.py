@@ -135,7 +135,7 @@ def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
 
 def environ(tmp_path: Path, fake: FakeSlack, **extra: str) -> dict[str, str]:
     return {
-        "KNOWLEDGE_DIR": str(KNOWLEDGE),
+        "KNOWLEDGE_DIR": str(KNOWLEDGE / "webinars"),  # the source "webinars"
         "DATABASE_URL": f"sqlite:///{tmp_path / 'qa.db'}",
         "DATA_DIR": str(tmp_path),
         "USER_ID_SALT": "test-salt",

@@ -58,7 +58,7 @@ class Database:
 
     def settings(self, **changes: Any) -> CoreSettings:
         base = load_core_settings({"DATABASE_URL": self.url, "DATA_DIR": str(self.data_dir)})
-        return dataclasses.replace(base, knowledge_dir=REPO / "knowledge", **changes)
+        return dataclasses.replace(base, **changes)
 
 
 class Clock:
@@ -80,6 +80,10 @@ class Knowledge:
 
     entries: tuple[Entry, ...]
     curated_tips: tuple[str, ...] = ()
+
+    @property
+    def tip_entries(self) -> tuple[Entry, ...]:
+        return self.entries
 
 
 def entry(n: int) -> Entry:

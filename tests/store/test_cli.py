@@ -29,7 +29,7 @@ def environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     for name in ENV:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("KNOWLEDGE_DIR", str(REPO / "knowledge"))
+    monkeypatch.setenv("KNOWLEDGE_DIR", str(REPO / "knowledge" / "webinars"))
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
     return tmp_path / "data"
 

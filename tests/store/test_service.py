@@ -19,7 +19,7 @@ from bot.service import QABot
 from bot.settings import load_core_settings
 from bot.store import LATEST_VERSION, Store
 from bot.store.schema import schema_migrations
-from tests.store.support import REPO, Clock, Database
+from tests.store.support import Clock, Database
 
 QUESTION = "How can a data engineer transition to become an AI engineer?"
 CTX = AskContext("discord", workspace="G1", channel="C1", user="42")
@@ -30,7 +30,6 @@ async def test_ask_still_answers_when_the_database_is_unreachable(
 ) -> None:
     settings = dataclasses.replace(
         load_core_settings({"DATABASE_URL": "postgresql://postgres@127.0.0.1:1/test"}),
-        knowledge_dir=REPO / "knowledge",
         data_dir=tmp_path,
     )
     metrics = Metrics()
@@ -132,10 +131,7 @@ async def test_warns_when_state_would_live_on_a_disk_the_host_wipes(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """On a Heroku-style dyno without DATABASE_URL, the operator is told state will be lost."""
-    settings = dataclasses.replace(
-        load_core_settings({"DYNO": "discord.1", "DATA_DIR": str(tmp_path)}),
-        knowledge_dir=REPO / "knowledge",
-    )
+    settings = load_core_settings({"DYNO": "discord.1", "DATA_DIR": str(tmp_path)})
     assert settings.ephemeral_disk and settings.database_url is None
     bot = await QABot.start(settings)
     await bot.close()
