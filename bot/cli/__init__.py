@@ -13,12 +13,12 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import entry_points
 
-from bot.cli import ask, bench, check, db, evaluate, report, tips
+from bot.cli import ask, bench, check, db, evaluate, reload, report, tips
 from bot.errors import BotError, UsageError
 
 log = logging.getLogger(__name__)
 
-CORE_COMMANDS = (ask, check, evaluate, bench, tips, report, db)
+CORE_COMMANDS = (ask, check, evaluate, bench, tips, report, db, reload)
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
