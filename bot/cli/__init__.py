@@ -12,6 +12,9 @@ import os
 import sys
 from collections.abc import Sequence
 from importlib.metadata import entry_points
+from pathlib import Path
+
+from dotenv import load_dotenv
 
 from bot.cli import ask, bench, check, db, evaluate, reload, report, tips
 from bot.errors import BotError, UsageError
@@ -41,6 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     command = next((arg for arg in argv if not arg.startswith("-")), None)
     args = build_parser(command).parse_args(argv)
+    _load_dotenv()
     logging.basicConfig(
         level=getattr(args, "log_level", None) or logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -61,3 +65,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141  # as a shell reports a pipe writer stopped by SIGPIPE
     return status
+
+
+def _load_dotenv() -> None:
+    """Settings from ``.env`` in the working directory; variables already set win."""
+    try:
+        load_dotenv(Path.cwd() / ".env", override=False, encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"qabot: .env not read: {exc}", file=sys.stderr)
