@@ -229,3 +229,70 @@ class TestBundledAndRealCorpus:
         assert len(placeholders) == 5
         assert len(duplicates) == 2
         assert len({e.id for e in kb.entries}) == len(kb)
+
+
+class TestAboutTheWebinar:
+    """A page's metadata answers 'where is the recording?', 'who hosted it?', 'the slides?'."""
+
+    W1 = "webinars/01-a-day-of-ai-engineer#about."
+
+    def test_the_bundled_webinar_says_honestly_what_it_lacks(self, bundled_knowledge) -> None:
+        recording = bundled_knowledge.get(self.W1 + "recording")
+        slides = bundled_knowledge.get(self.W1 + "slides")
+        host = bundled_knowledge.get(self.W1 + "host")
+        assert recording is not None and slides is not None and host is not None
+
+        assert recording.question == "Where is the recording of Webinar 1?"
+        assert "How do I get the webinar recording?" in recording.aliases
+        assert recording.answer.startswith(
+            "Webinar 1: A Day of an AI Engineer has no recording linked on its page yet. "
+            "Its page links to [Maven](https://maven.com/p/bf6ef3/a-day-of-ai-engineer) and "
+            "[AI Shipping Labs]("
+        )
+        assert "Where are the slides?" in slides.aliases
+        assert "has no slides linked on its page" in slides.answer
+        assert host.question == "Who hosted Webinar 1?"
+        assert host.answer.startswith(
+            "Webinar 1: A Day of an AI Engineer was hosted by "
+            "[Alexey Grigorev](https://www.linkedin.com/in/agrigorev/) on February 16, 2026."
+        )
+        assert host.source_title == "Webinar 1: A Day of an AI Engineer (February 16, 2026)"
+        assert host.source_url.endswith("/01-a-day-of-ai-engineer.md")
+
+    def test_recording_and_slides_links_are_given(self, tmp_path) -> None:
+        write(
+            tmp_path,
+            "talks/02-role.md",
+            "# Webinar 2: The Role\n\n- Date: February 24, 2026\n"
+            "- [Recording on YouTube](https://www.youtube.com/watch?v=7Nij)\n"
+            "- [Slides](slides/role.pdf)\n\n## Q&A\n\n### About\n\nA heading named About.\n",
+        )
+        kb = load_knowledge(tmp_path / "talks", base_url="https://github.com/o/r/blob/main")
+        ids = [e.id for e in kb.entries]
+        assert ids == [
+            "talks/02-role#about",
+            "talks/02-role#about.recording",
+            "talks/02-role#about.slides",
+            "talks/02-role#about.host",
+        ]
+        recording, slides = kb.entries[1], kb.entries[2]
+        assert recording.answer == (
+            "The recording of Webinar 2: The Role: "
+            "[Recording on YouTube](https://www.youtube.com/watch?v=7Nij)."
+        )
+        assert recording.recording_url == "https://www.youtube.com/watch?v=7Nij"
+        assert slides.answer == (
+            "The slides of Webinar 2: The Role: "
+            "[Slides](https://github.com/o/r/blob/main/slides/role.pdf)."
+        )
+        assert kb.tip_ids == frozenset()  # neither the short answer nor the about entries
+
+    def test_a_page_without_questions_still_says_who_hosted_it(self, tmp_path) -> None:
+        write(tmp_path, "w/04.md", "# Webinar 4: Later\n\n- Host: Someone\n\n## Description\n")
+        kb = load_knowledge(tmp_path / "w")
+        assert [e.id for e in kb.entries] == [
+            "w/04#about.recording",
+            "w/04#about.slides",
+            "w/04#about.host",
+        ]
+        assert [str(p) for p in kb.problems] == ["04.md:1: warning: no Q&A entries in this file"]
