@@ -167,7 +167,7 @@ class GitSource:
             ["fetch", "--quiet", "--depth", "1", "--no-tags", self.spec.location, ref],
             self.checkout,
         )
-        new = run_git(["rev-parse", "FETCH_HEAD"], self.checkout)
+        new = run_git(["rev-parse", "FETCH_HEAD^{commit}"], self.checkout)  # a tag names its commit
         old = self._head()
         if self._branch is None:
             self._branch = self._default_branch()
