@@ -84,6 +84,7 @@ def walk(
                 else:
                     result.problems.append(_warn(rel, "not a regular file; skipped"))
     result.files.sort(key=lambda f: f.rel.split("/"))
+    result.problems.sort(key=lambda p: p.path.split("/"))
     return result
 
 

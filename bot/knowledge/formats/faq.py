@@ -93,7 +93,7 @@ def _label(file: FileRef, context: ParseContext | None) -> str:
     if len(parts) < 3:
         return parts[0] if len(parts) == 2 else file.source or "FAQ"
     course_dir = file.absolute.parent.parent
-    rel = PurePosixPath(*parts[:-3], METADATA_FILE).as_posix()
+    rel = PurePosixPath(*parts[:-2], METADATA_FILE).as_posix()
     meta_path = course_dir / METADATA_FILE
 
     def read() -> tuple[CourseTitles, list[Problem]]:
