@@ -22,7 +22,7 @@ import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from bot.knowledge.base import Problem
 from bot.knowledge.formats.base import Stamp
@@ -30,7 +30,7 @@ from bot.models import Entry
 
 log = logging.getLogger(__name__)
 
-_MAGIC = b"qabot-knowledge-cache 1\n"
+_MAGIC = b"qabot-knowledge-cache 2\n"
 _ENTRY_FIELDS = tuple(f.name for f in dataclasses.fields(Entry))
 
 
@@ -61,6 +61,9 @@ def code_version() -> str:
 
 
 class ParseCache:
+    """One file per source: a header, then chunks of records, each with its length and CRC,
+    so a large source is read and written a few megabytes at a time."""
+
     def __init__(self, directory: Path) -> None:
         self.directory = directory
 
@@ -70,24 +73,21 @@ class ParseCache:
     def read(self, name: str, key: str) -> dict[str, FileRecord]:
         """The records of source ``name`` cached under ``key``; empty when there are none."""
         try:
-            data = self._path(name).read_bytes()
-        except OSError:
+            with self._path(name).open("rb") as file:
+                return _read_records(file, key)
+        except FileNotFoundError:
             return {}
-        try:
-            return _decode(data, key)
         except Exception as exc:  # any damage means: parse again
             log.info("ignoring the knowledge cache of %s (%s)", name, type(exc).__name__)
             return {}
 
     def write(self, name: str, key: str, records: Mapping[str, FileRecord]) -> None:
-        payload = marshal.dumps((key, [_record_tuple(rel, r) for rel, r in records.items()]))
-        data = _MAGIC + zlib.crc32(payload).to_bytes(4, "big") + payload
         try:
             self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
             fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=f".{name}.")
             try:
                 with os.fdopen(fd, "wb") as file:
-                    file.write(data)
+                    _write_records(file, key, records)
                 os.replace(tmp, self._path(name))
             except BaseException:
                 with contextlib.suppress(OSError):
@@ -95,6 +95,55 @@ class ParseCache:
                 raise
         except OSError as exc:  # a read-only or full disk costs speed, nothing else
             log.warning("could not write the knowledge cache in %s: %s", self.directory, exc)
+
+
+_CHUNK = 2_000  # records per chunk
+
+
+def _write_chunk(file: BinaryIO, value: Any) -> None:
+    payload = marshal.dumps(value)
+    file.write(len(payload).to_bytes(8, "big") + zlib.crc32(payload).to_bytes(4, "big"))
+    file.write(payload)
+
+
+def _read_chunk(file: BinaryIO) -> Any:
+    head = file.read(12)
+    if len(head) != 12:
+        raise ValueError("torn")
+    size, crc = int.from_bytes(head[:8], "big"), head[8:]
+    payload = file.read(size)
+    if len(payload) != size or zlib.crc32(payload).to_bytes(4, "big") != crc:
+        raise ValueError("checksum mismatch")
+    return marshal.loads(payload)
+
+
+def _write_records(file: BinaryIO, key: str, records: Mapping[str, FileRecord]) -> None:
+    file.write(_MAGIC)
+    _write_chunk(file, (key, len(records)))
+    rows = [_record_tuple(rel, r) for rel, r in records.items()]
+    for start in range(0, len(rows), _CHUNK):
+        _write_chunk(file, rows[start : start + _CHUNK])
+
+
+def _read_records(file: BinaryIO, key: str) -> dict[str, FileRecord]:
+    if file.read(len(_MAGIC)) != _MAGIC:
+        raise ValueError("not a cache file")
+    cached_key, count = _read_chunk(file)
+    if cached_key != key:
+        return {}
+    records: dict[str, FileRecord] = {}
+    while len(records) < count:
+        for rel, mtime_ns, size, uses, fmt, failed, entries, problems in _read_chunk(file):
+            records[rel] = FileRecord(
+                mtime_ns,
+                size,
+                uses,  # marshal gives back the tuples it was given
+                fmt,
+                tuple([Entry(*e) for e in entries]),
+                tuple([Problem(*p) for p in problems]) if problems else (),
+                failed,
+            )
+    return records
 
 
 def _record_tuple(rel: str, r: FileRecord) -> tuple[Any, ...]:
@@ -108,26 +157,3 @@ def _record_tuple(rel: str, r: FileRecord) -> tuple[Any, ...]:
         tuple(tuple(getattr(e, f) for f in _ENTRY_FIELDS) for e in r.entries),
         tuple((p.path, p.line, p.severity, p.message, p.source) for p in r.problems),
     )
-
-
-def _decode(data: bytes, key: str) -> dict[str, FileRecord]:
-    if not data.startswith(_MAGIC):
-        raise ValueError("not a cache file")
-    crc, payload = data[len(_MAGIC) : len(_MAGIC) + 4], data[len(_MAGIC) + 4 :]
-    if zlib.crc32(payload).to_bytes(4, "big") != crc:
-        raise ValueError("checksum mismatch")
-    cached_key, rows = marshal.loads(payload)
-    if cached_key != key:
-        return {}
-    records = {}
-    for rel, mtime_ns, size, uses, fmt, failed, entries, problems in rows:
-        records[rel] = FileRecord(
-            mtime_ns,
-            size,
-            tuple((str(p), None if s is None else (s[0], s[1])) for p, s in uses),
-            fmt,
-            tuple(Entry(*e) for e in entries),
-            tuple(Problem(*p) for p in problems),
-            failed,
-        )
-    return records

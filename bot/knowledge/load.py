@@ -8,10 +8,12 @@ command line uses: it raises ``KnowledgeError`` for the first file that cannot b
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,12 +86,12 @@ class KnowledgeLoader:
 
     @property
     def poll_interval(self) -> float:
-        """Seconds between ``changed()`` calls that keep polling under about 1 % of a core."""
-        return min(60.0, max(2.0, self.walk_seconds * 100))
+        """Seconds between ``changed()`` calls that keep polling under about 2 % of a core."""
+        return min(60.0, max(2.0, self.walk_seconds * 50))
 
     def load(self, *, strict: bool = False) -> KnowledgeBase:
         """All sources as they are now. With ``strict``, an unreadable file raises instead."""
-        with self._lock:
+        with self._lock, _no_gc_pauses():
             for source in self.sources:
                 self._parts[source.spec.name] = self._load_source(source)
             knowledge = self._build()
@@ -172,24 +174,25 @@ class KnowledgeLoader:
         context = ParseContext()
         records: dict[str, FileRecord] = {}
         changed = False
+        root, link_base = str(source.root), source.link_base
         for file in found.files:
             old = cached.get(file.rel)
-            if (
-                old is not None
-                and (old.mtime_ns, old.size) == (file.mtime_ns, file.size)
-                and all(context.stamp(Path(p)) == s for p, s in old.uses)
-            ):
-                records[file.rel] = old
-                continue
+            if old is not None and old.mtime_ns == file.mtime_ns and old.size == file.size:
+                for path, stamp in old.uses:
+                    if context.stamp(path) != stamp:
+                        break
+                else:
+                    records[file.rel] = old
+                    continue
             changed = True
-            records[file.rel] = self._parse_file(source, file, old, context)
+            ref = FileRef(source.spec.name, file.rel, root, link_base)
+            records[file.rel] = self._parse_file(ref, file, old, context)
         return records, changed
 
     def _parse_file(
-        self, source: Source, file: Found, old: FileRecord | None, context: ParseContext
+        self, ref: FileRef, file: Found, old: FileRecord | None, context: ParseContext
     ) -> FileRecord:
-        name = source.spec.name
-        ref = FileRef(name, file.rel, source.root / file.rel, source.link_base)
+        name = ref.source
         context.start_file()
         fmt_name = ""
         try:
@@ -290,6 +293,19 @@ class KnowledgeLoader:
             tuple(s.spec.name for s in self.sources),
             frozenset(tip_ids),
         )
+
+
+@contextlib.contextmanager
+def _no_gc_pauses() -> Iterator[None]:
+    """Loading creates objects that all live on; the cycle collector, run again and again over
+    a growing heap, would take more time than the load (3.7 s instead of 1.4 s at 100,000)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def walk_prefix(source: Source) -> str:

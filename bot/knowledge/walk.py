@@ -9,20 +9,21 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import marshal
 import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from bot.knowledge.base import Problem
 
 SKIPPED_FILES = frozenset({"readme.md", "license.md", "changelog.md", "contributing.md"})
 
 
-@dataclass(frozen=True, slots=True)
-class Found:
+class Found(NamedTuple):  # a tuple: a walk makes one per file, 100,000 in a large FAQ
     rel: str  # "general/001_x.md", with forward slashes
-    path: Path  # what to open: the file, or the target of a link to it
+    path: str  # what to open: the file, or the target of a link to it
     mtime_ns: int
     size: int
 
@@ -36,10 +37,8 @@ class Walk:
 
     def fingerprint(self) -> bytes:
         """Changes when any file is added, removed, edited or replaced."""
-        digest = hashlib.blake2b(digest_size=16)
-        for found in [*self.files, *self.side.values()]:
-            digest.update(f"{found.rel}\0{found.mtime_ns}\0{found.size}\n".encode())
-        return digest.digest()
+        stamps = [(f.rel, f.mtime_ns, f.size) for f in [*self.files, *self.side.values()]]
+        return hashlib.blake2b(marshal.dumps(stamps), digest_size=16).digest()
 
 
 def walk(
@@ -47,7 +46,8 @@ def walk(
 ) -> Walk:
     """Files under ``root`` ending in one of ``suffixes``, and side files by name (any depth).
 
-    Their paths start with ``prefix`` ("_questions/" when ``root`` is that folder of a source).
+    Their paths start with ``prefix`` ("_questions/" when ``root`` is that folder of a source),
+    in the order of their path's parts, as sorting paths would give.
     """
     result = Walk()
     try:
@@ -58,64 +58,75 @@ def walk(
     if not real_root.is_dir():
         result.exists = False
         return result
-    stack = [(real_root, prefix)]
-    while stack:
-        directory, prefix = stack.pop()
-        try:
-            with os.scandir(directory) as listing:
-                items = sorted(listing, key=lambda e: e.name, reverse=True)
-        except OSError as exc:
-            result.problems.append(_warn(prefix or ".", f"folder cannot be read ({exc.strerror})"))
-            continue
-        for item in items:
-            if item.name.startswith("."):
-                continue
-            rel = f"{prefix}{item.name}"
-            wanted = item.name.lower() not in SKIPPED_FILES and item.name.endswith(suffixes)
-            is_side = item.name in side_names
-            if item.is_symlink():
-                _link(item, rel, real_root, wanted or is_side, is_side, result)
-            elif item.is_dir(follow_symlinks=False):
-                stack.append((Path(item.path), rel + "/"))
-            elif wanted or is_side:
-                st = item.stat(follow_symlinks=False)
-                if stat.S_ISREG(st.st_mode):
-                    _add(result, Found(rel, Path(item.path), st.st_mtime_ns, st.st_size), is_side)
-                else:
-                    result.problems.append(_warn(rel, "not a regular file; skipped"))
-    result.files.sort(key=lambda f: f.rel.split("/"))
+    _Walker(result, str(real_root), suffixes, side_names).folder(str(real_root), prefix)
     result.problems.sort(key=lambda p: p.path.split("/"))
     return result
 
 
-def _add(result: Walk, found: Found, is_side: bool) -> None:
-    if is_side:
-        result.side[found.rel] = found
-    else:
-        result.files.append(found)
+class _Walker:
+    def __init__(
+        self, result: Walk, root: str, suffixes: tuple[str, ...], side_names: frozenset[str]
+    ) -> None:
+        self.result = result
+        self.root = root + os.sep
+        self.suffixes = suffixes
+        self.side_names = side_names
 
+    def folder(self, directory: str, prefix: str) -> None:
+        try:
+            with os.scandir(directory) as listing:
+                items = sorted(listing, key=lambda e: e.name)
+        except OSError as exc:
+            self.result.problems.append(
+                _warn(prefix or ".", f"folder cannot be read ({exc.strerror})")
+            )
+            return
+        for item in items:
+            name = item.name
+            if name[0] == ".":
+                continue
+            rel = prefix + name
+            wanted = name.endswith(self.suffixes) and name.lower() not in SKIPPED_FILES
+            is_side = name in self.side_names
+            if item.is_dir(follow_symlinks=False):
+                self.folder(item.path, rel + "/")
+            elif item.is_symlink():
+                self.link(item, rel, wanted or is_side, is_side)
+            elif wanted or is_side:
+                st = item.stat(follow_symlinks=False)
+                if stat.S_ISREG(st.st_mode):
+                    self.add(Found(rel, item.path, st.st_mtime_ns, st.st_size), is_side)
+                else:
+                    self.result.problems.append(_warn(rel, "not a regular file; skipped"))
 
-def _link(
-    item: os.DirEntry[str], rel: str, root: Path, wanted: bool, is_side: bool, result: Walk
-) -> None:
-    try:
-        st = os.stat(item.path)
-    except OSError as exc:
-        if wanted:
-            why = "links to itself in a loop" if exc.errno == errno.ELOOP else "is a broken link"
-            result.problems.append(_warn(rel, f"{why}; skipped"))
-        return
-    target = Path(os.path.realpath(item.path))
-    if stat.S_ISDIR(st.st_mode):
-        result.problems.append(_warn(rel, "links to a folder; links to folders are not followed"))
-    elif not wanted:
-        return
-    elif not target.is_relative_to(root):
-        result.problems.append(_warn(rel, "links outside the knowledge folder; not followed"))
-    elif not stat.S_ISREG(st.st_mode):
-        result.problems.append(_warn(rel, "not a regular file; skipped"))
-    else:
-        _add(result, Found(rel, target, st.st_mtime_ns, st.st_size), is_side)
+    def add(self, found: Found, is_side: bool) -> None:
+        if is_side:
+            self.result.side[found.rel] = found
+        else:
+            self.result.files.append(found)
+
+    def link(self, item: os.DirEntry[str], rel: str, wanted: bool, is_side: bool) -> None:
+        problems = self.result.problems
+        try:
+            st = os.stat(item.path)
+        except OSError as exc:
+            if wanted:
+                why = (
+                    "links to itself in a loop" if exc.errno == errno.ELOOP else "is a broken link"
+                )
+                problems.append(_warn(rel, f"{why}; skipped"))
+            return
+        target = os.path.realpath(item.path)
+        if stat.S_ISDIR(st.st_mode):
+            problems.append(_warn(rel, "links to a folder; links to folders are not followed"))
+        elif not wanted:
+            return
+        elif not target.startswith(self.root):
+            problems.append(_warn(rel, "links outside the knowledge folder; not followed"))
+        elif not stat.S_ISREG(st.st_mode):
+            problems.append(_warn(rel, "not a regular file; skipped"))
+        else:
+            self.add(Found(rel, target, st.st_mtime_ns, st.st_size), is_side)
 
 
 def _warn(rel: str, message: str) -> Problem:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TypeVar, cast
 
 from bot.knowledge.base import Problem
@@ -16,7 +15,7 @@ T = TypeVar("T")
 Stamp = tuple[int, int] | None  # (mtime in ns, size) of a file, None when it does not exist
 
 
-def stamp(path: Path) -> Stamp:
+def stamp(path: str) -> Stamp:
     try:
         st = os.stat(path)
     except OSError:
@@ -33,22 +32,22 @@ class ParseContext:
     """
 
     def __init__(self) -> None:
-        self._shared: dict[Path, tuple[object, list[Problem]]] = {}
-        self._stamps: dict[Path, Stamp] = {}
+        self._shared: dict[str, tuple[object, list[Problem]]] = {}
+        self._stamps: dict[str, Stamp] = {}
         self.uses: list[tuple[str, Stamp]] = []  # side files the current file depends on
         self.problems: list[Problem] = []  # problems of those side files
 
     def start_file(self) -> None:
         self.uses, self.problems = [], []
 
-    def stamp(self, path: Path) -> Stamp:
+    def stamp(self, path: str) -> Stamp:
         if path not in self._stamps:
             self._stamps[path] = stamp(path)
         return self._stamps[path]
 
-    def shared(self, path: Path, read: Callable[[], tuple[T, list[Problem]]]) -> T:
+    def shared(self, path: str, read: Callable[[], tuple[T, list[Problem]]]) -> T:
         """``read()`` once per load for the side file at ``path``; the current file uses it."""
-        self.uses.append((str(path), self.stamp(path)))
+        self.uses.append((path, self.stamp(path)))
         if path not in self._shared:
             self._shared[path] = read()
         value, problems = self._shared[path]

@@ -6,8 +6,9 @@ and its sections for labels ("Data Engineering Zoomcamp › Module 1: Docker and
 
 from __future__ import annotations
 
+import os
 import re
-from pathlib import Path, PurePosixPath
+import sys
 from typing import Any
 
 from bot.errors import KnowledgeError
@@ -25,16 +26,26 @@ CourseTitles = tuple[str, dict[str, str]]  # course name, section id -> section 
 
 
 def _front_matter(text: str, path: str) -> tuple[dict[str, Any], str]:
-    """Split ``---`` YAML front matter from the body."""
-    lines = text.splitlines()
-    try:
-        end = next(i for i, line in enumerate(lines[1:], start=1) if line.strip() == "---")
-    except StopIteration:
-        raise KnowledgeError(path, 1, "front matter opened with '---' is never closed") from None
-    data = load_yaml("\n".join(lines[1:end]), path, 2, what="YAML front matter")
+    """Split ``---`` YAML front matter from the body (without splitting the whole file)."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    start = text.find("\n") + 1
+    position = start
+    while start:
+        newline = text.find("\n", position)
+        end = len(text) if newline == -1 else newline
+        if text[position:end].strip() == "---":
+            break
+        if newline == -1:
+            start = 0
+        position = newline + 1
+    if not start:
+        raise KnowledgeError(path, 1, "front matter opened with '---' is never closed")
+    yaml_text = text[start : max(start, position - 1)]
+    data = load_yaml(yaml_text, path, 2, what="YAML front matter")
     if not isinstance(data, dict):
         raise KnowledgeError(path, 2, "front matter must be a mapping with 'id' and 'question'")
-    return data, "\n".join(lines[end + 1 :])
+    return data, text[end + 1 :]
 
 
 def _with_images(body: str, images: Any, file: FileRef) -> str:
@@ -72,7 +83,9 @@ def parse_faq(text: str, file: FileRef, context: ParseContext | None = None) -> 
     if missing:
         raise KnowledgeError(path, 2, f"front matter lacks {' and '.join(map(repr, missing))}")
     anchor = _text(data["id"]).strip()
-    answer = file.absolute_links(_with_images(body, data.get("images"), file).strip())
+    if "<{IMAGE" in body:
+        body = _with_images(body, data.get("images"), file)
+    answer = file.absolute_links(body.strip())
     return [
         Entry(
             id=f"{file.id_prefix}#{anchor}",
@@ -89,24 +102,23 @@ def parse_faq(text: str, file: FileRef, context: ParseContext | None = None) -> 
 
 def _label(file: FileRef, context: ParseContext | None) -> str:
     """ "Course › Section" from ``<course>/<section>/file.md``, read inside the source only."""
-    parts = PurePosixPath(file.rel_path).parts
+    parts = file.rel_path.split("/")
     if len(parts) < 3:
         return parts[0] if len(parts) == 2 else file.source or "FAQ"
-    course_dir = file.absolute.parent.parent
-    rel = PurePosixPath(*parts[:-2], METADATA_FILE).as_posix()
-    meta_path = course_dir / METADATA_FILE
+    rel = "/".join([*parts[:-2], METADATA_FILE])
+    meta_path = os.path.join(file.root, rel)
 
     def read() -> tuple[CourseTitles, list[Problem]]:
         return _read_titles(meta_path, rel, parts[-3])
 
     course, sections = context.shared(meta_path, read) if context else read()[0]
-    return f"{course} › {sections.get(parts[-2], parts[-2])}"
+    return sys.intern(f"{course} › {sections.get(parts[-2], parts[-2])}")  # one per section
 
 
-def _read_titles(meta_path: Path, rel: str, folder: str) -> tuple[CourseTitles, list[Problem]]:
+def _read_titles(meta_path: str, rel: str, folder: str) -> tuple[CourseTitles, list[Problem]]:
     """Course name and section names from ``_metadata.yaml``; folder names when it is absent
     or broken (then with the problem, reported once)."""
-    if not meta_path.is_file():
+    if not os.path.isfile(meta_path):
         return (folder, {}), []
     try:
         meta = load_yaml(read_text(meta_path, rel, limit=1_000_000), rel)
