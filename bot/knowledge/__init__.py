@@ -7,7 +7,7 @@ cache), ``check``, ``diff``, ``ids`` (ids of before sources had names) and ``tip
 """
 
 from bot.knowledge.base import KnowledgeBase, Problem
-from bot.knowledge.check import MAX_ID_CHARS, check_knowledge
+from bot.knowledge.check import MAX_ID_CHARS, check_channel_knowledge, check_knowledge
 from bot.knowledge.diff import KnowledgeDiff, diff_knowledge
 from bot.knowledge.git import GitSource, RefreshState
 from bot.knowledge.ids import entry_id_mapping
@@ -38,6 +38,7 @@ __all__ = [
     "SourceSpec",
     "bundled_knowledge_dir",
     "bundled_sources",
+    "check_channel_knowledge",
     "check_knowledge",
     "diff_knowledge",
     "entry_id_mapping",

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from bot.errors import KnowledgeError
+from bot.errors import ConfigError, KnowledgeError
 from bot.knowledge.base import KnowledgeBase, Problem
 from bot.knowledge.files import LINK, read_text
 from bot.knowledge.formats import SUFFIXES
@@ -38,7 +38,9 @@ def check_sources(
     channel_knowledge: Mapping[str, Iterable[str]] | None = None,
 ) -> tuple[KnowledgeBase, list[Problem]]:
     """The knowledge as it loads (broken files left out), and every problem found."""
-    loader = KnowledgeLoader(as_specs(location), data_dir=data_dir, base_url=base_url, cache=False)
+    loader = KnowledgeLoader(
+        as_specs(location), data_dir=data_dir, base_url=base_url, cache=False, log_problems=False
+    )
     knowledge = loader.load()
     problems = list(knowledge.problems)
     for source in loader.sources:
@@ -69,6 +71,19 @@ def check_sources(
                 )
             )
     return knowledge, problems
+
+
+def check_channel_knowledge(
+    knowledge: KnowledgeBase, channel_knowledge: Mapping[str, Iterable[str]]
+) -> None:
+    """At start: a CHANNEL_KNOWLEDGE name that covers no entry is a ``ConfigError``."""
+    problems = [
+        f"CHANNEL_KNOWLEDGE: {channel}={name} {scope_hint(knowledge)}"
+        for channel, names in channel_knowledge.items()
+        for name in knowledge.unknown_scopes(names)
+    ]
+    if problems:
+        raise ConfigError(problems)
 
 
 def scope_hint(knowledge: KnowledgeBase) -> str:

@@ -70,8 +70,11 @@ class KnowledgeLoader:
         data_dir: Path | None = None,
         base_url: str | None = None,
         cache: bool = True,
+        log_problems: bool = True,
     ) -> None:
         check_names(tuple(specs))
+        self._log_problems = log_problems  # qabot check prints them instead
+        self._raising = False
         self.sources: tuple[Source, ...] = tuple(open_source(s, data_dir, base_url) for s in specs)
         self._cache = ParseCache(data_dir / "knowledge" / "cache") if cache and data_dir else None
         self._parts: dict[str, _Part] = {}
@@ -92,6 +95,7 @@ class KnowledgeLoader:
     def load(self, *, strict: bool = False) -> KnowledgeBase:
         """All sources as they are now. With ``strict``, an unreadable file raises instead."""
         with self._lock, _no_gc_pauses():
+            self._raising = strict  # errors are raised then, not logged as well
             for source in self.sources:
                 self._parts[source.spec.name] = self._load_source(source)
             knowledge = self._build()
@@ -157,6 +161,9 @@ class KnowledgeLoader:
         part.problems += [
             Problem(p.path, p.line, p.severity, p.message, name) for p in found.problems
         ]
+        # Skipped files (a FIFO, a link out of the folder) are said once, not at every reload.
+        for problem in set(part.problems) - set(previous.problems if previous else ()):
+            self._log(problem)
         if trouble is not None:
             part.problems.append(trouble)
             if trouble.severity == "error":
@@ -213,7 +220,7 @@ class KnowledgeLoader:
                     f"{exc.reason} (answering from its last good version)",
                     name,
                 )
-                log.warning("%s", error.located())
+            self._log(error)  # parsed again only when changed: said once per change
             return FileRecord(
                 file.mtime_ns,
                 file.size,
@@ -229,6 +236,10 @@ class KnowledgeLoader:
         return FileRecord(
             file.mtime_ns, file.size, tuple(context.uses), fmt_name, entries, tuple(problems)
         )
+
+    def _log(self, problem: Problem) -> None:
+        if self._log_problems and not (self._raising and problem.severity == "error"):
+            log.warning("%s", problem.located())
 
     def _list_file(
         self, found: Walk, file_name: str, source: Source, part: _Part

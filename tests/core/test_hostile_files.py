@@ -180,3 +180,10 @@ def test_headings_too_long_for_an_id_are_warned_about(kb: Path) -> None:
 
     assert str(problem).startswith("02-long.md:5: warning: the id is 509 characters long;")
     assert problem.message.endswith("shorten the heading to under 289 characters")
+
+
+def test_qabot_ask_says_what_it_skipped(kb: Path, tmp_path: Path) -> None:
+    os.mkfifo(kb / "pipe.md")
+    asked, _ = qabot(tmp_path, "ask", "--knowledge", str(kb), "is this fine?")
+    assert asked.returncode == 0
+    assert "kb/pipe.md:1: warning: not a regular file; skipped" in asked.stderr

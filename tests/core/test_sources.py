@@ -242,3 +242,15 @@ class TestScopes:
             "LLM Zoomcamp › General",
             "mlops-zoomcamp › general",  # no _metadata.yaml: the folder names
         ]
+
+
+def test_unknown_channel_scopes_stop_the_start(bundled_knowledge) -> None:
+    from bot.knowledge import check_channel_knowledge
+
+    check_channel_knowledge(bundled_knowledge, {"C1": ("webinars",)})
+    with pytest.raises(ConfigError) as info:
+        check_channel_knowledge(bundled_knowledge, {"C1": ("webinars", "mlops-zoomcamp")})
+    assert info.value.problems == [
+        "CHANNEL_KNOWLEDGE: C1=mlops-zoomcamp names no source, folder or path of the knowledge "
+        "(sources: webinars)"
+    ]
