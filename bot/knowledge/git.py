@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import subprocess
 import time
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from bot.knowledge.sources import SourceSpec
 log = logging.getLogger(__name__)
 
 GIT_TIMEOUT = 120.0  # seconds for one git command; a shallow fetch of a FAQ takes a few
+_CREDENTIALS = re.compile(r"(://)[^/\s@]+@")
 _WEB_HOSTS = {"github.com": "/blob/", "gitlab.com": "/-/blob/"}
 
 
@@ -57,7 +59,8 @@ def run_git(args: list[str], cwd: Path | None = None, timeout: float = GIT_TIMEO
         raise GitError(f"git {args[0]} took longer than {timeout:.0f} s") from None
     if done.returncode != 0:
         lines = [line for line in done.stderr.splitlines() if line.strip()]
-        raise GitError(lines[-1].strip() if lines else f"git {args[0]} failed")
+        message = lines[-1].strip() if lines else f"git {args[0]} failed"
+        raise GitError(_CREDENTIALS.sub(r"\1", message))  # never a token in a log
     return done.stdout.strip()
 
 
