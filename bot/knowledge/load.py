@@ -80,7 +80,7 @@ class KnowledgeLoader:
         self._parts: dict[str, _Part] = {}
         self._last: KnowledgeBase | None = None
         self._lock = threading.Lock()
-        self.walk_seconds = 0.0  # of the last walk: what a poll costs
+        self._walk_seconds: dict[str, float] = {}  # by source: what a poll costs
 
     @property
     def refresh_states(self) -> dict[str, RefreshState]:
@@ -91,6 +91,11 @@ class KnowledgeLoader:
     def poll_interval(self) -> float:
         """Seconds between ``changed()`` calls that keep polling under about 2 % of a core."""
         return min(60.0, max(2.0, self.walk_seconds * 50))
+
+    @property
+    def walk_seconds(self) -> float:
+        """What walking every folder source took last time."""
+        return sum(self._walk_seconds.values())
 
     def load(self, *, strict: bool = False) -> KnowledgeBase:
         """All sources as they are now. With ``strict``, an unreadable file raises instead."""
@@ -127,7 +132,7 @@ class KnowledgeLoader:
     def _walk(self, source: Source) -> Walk:
         started = time.perf_counter()
         found = walk(source.folder, SUFFIXES, SIDE_FILES, walk_prefix(source))
-        self.walk_seconds = time.perf_counter() - started
+        self._walk_seconds[source.spec.name] = time.perf_counter() - started
         return found
 
     def _cache_key(self, source: Source) -> str:
