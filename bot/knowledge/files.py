@@ -64,7 +64,7 @@ def read_list(path: Path | str, rel: str) -> tuple[str, ...]:
 
 @functools.lru_cache(maxsize=64)
 def _folder_uri(folder: str) -> str:
-    return Path(folder).as_uri().rstrip("/")
+    return Path(os.path.abspath(folder)).as_uri().rstrip("/")  # KNOWLEDGE_DIR may be relative
 
 
 @dataclass(frozen=True, slots=True)

@@ -245,7 +245,7 @@ class TestAboutTheWebinar:
         assert recording.question == "Where is the recording of Webinar 1?"
         assert "How do I get the webinar recording?" in recording.aliases
         assert recording.answer.startswith(
-            "Webinar 1: A Day of an AI Engineer has no recording linked on its page yet. "
+            "Webinar 1 has no recording linked on its page yet. "
             "Its page links to [Maven](https://maven.com/p/bf6ef3/a-day-of-ai-engineer) and "
             "[AI Shipping Labs]("
         )
@@ -253,7 +253,7 @@ class TestAboutTheWebinar:
         assert "has no slides linked on its page" in slides.answer
         assert host.question == "Who hosted Webinar 1?"
         assert host.answer.startswith(
-            "Webinar 1: A Day of an AI Engineer was hosted by "
+            "Webinar 1 was hosted by "
             "[Alexey Grigorev](https://www.linkedin.com/in/agrigorev/) on February 16, 2026."
         )
         assert host.source_title == "Webinar 1: A Day of an AI Engineer (February 16, 2026)"
@@ -277,15 +277,29 @@ class TestAboutTheWebinar:
         ]
         recording, slides = kb.entries[1], kb.entries[2]
         assert recording.answer == (
-            "The recording of Webinar 2: The Role: "
+            "The recording of Webinar 2: "
             "[Recording on YouTube](https://www.youtube.com/watch?v=7Nij)."
         )
         assert recording.recording_url == "https://www.youtube.com/watch?v=7Nij"
         assert slides.answer == (
-            "The slides of Webinar 2: The Role: "
+            "The slides of Webinar 2: "
             "[Slides](https://github.com/o/r/blob/main/slides/role.pdf)."
         )
         assert kb.tip_ids == frozenset()  # neither the short answer nor the about entries
+
+    def test_a_question_the_page_answers_itself_gets_no_generated_twin(self, tmp_path) -> None:
+        write(
+            tmp_path,
+            "w/07.md",
+            "# Webinar 7: T\n\n- Host: H\n\n## Q&A\n\n### How do I get the webinar recording?"
+            "\n\nOn the course page.\n",
+        )
+        ids = [e.id for e in load_knowledge(tmp_path / "w").entries]
+        assert ids == [
+            "w/07#how-do-i-get-the-webinar-recording",
+            "w/07#about.slides",
+            "w/07#about.host",
+        ]
 
     def test_a_page_without_questions_still_says_who_hosted_it(self, tmp_path) -> None:
         write(tmp_path, "w/04.md", "# Webinar 4: Later\n\n- Host: Someone\n\n## Description\n")

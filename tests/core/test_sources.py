@@ -88,6 +88,16 @@ class TestSpecs:
         assert len(info.value.problems) == 2
         assert "KNOWLEDGE_DIR='a=/x, a=/y' is invalid: two sources are named 'a'" in str(info.value)
 
+    def test_a_relative_folder_links_to_its_absolute_path(self, tmp_path, monkeypatch, capsys):
+        write(tmp_path / "talks/01-a.md", WEBINAR.format(q="Is it relative?", a="It is."))
+        monkeypatch.chdir(tmp_path)
+
+        assert main(["ask", "--json", "--knowledge", "talks", "is it relative?"]) == 0
+
+        assert f'"source_url": "{(tmp_path / "talks").as_uri()}/01-a.md#is-it-relative' in (
+            capsys.readouterr().out
+        )
+
     def test_repeated_knowledge_options_all_count(self, tmp_path, capsys) -> None:
         write(tmp_path / "one/01-a.md", WEBINAR.format(q="What is in the first?", a="One."))
         write(tmp_path / "two/02-b.md", WEBINAR.format(q="What is in the second?", a="Two."))
@@ -136,7 +146,7 @@ class TestIds:
 
     def test_several_sources_load_together_with_their_own_links(self, tmp_path) -> None:
         faq_folder(tmp_path / "faq")
-        write(tmp_path / "talks/03-talk.md", WEBINAR.format(q="Is it recorded?", a="Yes."))
+        write(tmp_path / "talks/03-talk.md", WEBINAR.format(q="Is it long?", a="Yes."))
         specs = parse_sources(
             f"{tmp_path / 'faq'};base=https://github.com/o/faq/blob/main, {tmp_path / 'talks'}"
         )
@@ -144,7 +154,7 @@ class TestIds:
         knowledge = load_knowledge(specs)
 
         faq = knowledge.get("faq/_questions/llm-zoomcamp/general/001_aa_deadline#aa11")
-        talk = knowledge.get("talks/03-talk#is-it-recorded")
+        talk = knowledge.get("talks/03-talk#is-it-long")
         assert faq is not None and talk is not None
         assert faq.source_url == (
             "https://github.com/o/faq/blob/main/_questions/llm-zoomcamp/general/001_aa_deadline.md#aa11"
@@ -208,7 +218,7 @@ class TestScopes:
 
     def test_a_scope_is_a_source_a_course_folder_or_a_path(self, tmp_path) -> None:
         faq_folder(tmp_path / "faq")
-        write(tmp_path / "talks/03-talk.md", WEBINAR.format(q="Is it recorded?", a="Yes."))
+        write(tmp_path / "talks/03-talk.md", WEBINAR.format(q="Is it long?", a="Yes."))
         knowledge = load_knowledge(parse_sources(f"{tmp_path / 'faq'}, {tmp_path / 'talks'}"))
 
         def ids(*names: str) -> list[str]:

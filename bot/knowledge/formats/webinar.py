@@ -23,6 +23,13 @@ ABOUT = "about."  # anchor prefix of the entries made from a page's metadata
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _SHORT_TITLE = re.compile(r"^(webinar\s+\d+)\b", re.IGNORECASE)
+# A page whose own Q&A asks about its recording (or slides, or host) answers that itself: a
+# generated entry beside it would only split the vote between two answers to one question.
+_TOPIC_WORDS = {
+    "recording": ("recording", "recorded", "video"),
+    "slides": ("slides", "slide deck", "presentation"),
+    "host": ("host", "speaker", "presenter"),
+}
 
 
 def _markdown_lines(text: str) -> Iterator[tuple[int, str, bool]]:
@@ -176,7 +183,12 @@ def parse_webinar(text: str, file: FileRef, context: ParseContext | None = None)
         )
     if not entries and context is not None:
         context.problems.append(Problem(path, 1, "warning", "no Q&A entries in this file"))
-    about = _about_entries(title, meta, file)
+    covered = " ".join(fold(question) for question, *_ in raw)
+    about = [
+        found
+        for found in _about_entries(title, meta, file)
+        if not any(word in covered for word in _TOPIC_WORDS[found[0]])
+    ]
     return entries + [
         Entry(
             id=f"{file.id_prefix}#{ABOUT}{topic}",
@@ -201,7 +213,8 @@ def _about_entries(
     """(topic, question, other wordings, answer) for the recording, the slides and the host.
 
     A missing recording or slides link gets an honest answer that says so and gives the
-    links the page does have.
+    links the page does have. Answers name the webinar by its number: its title's words
+    ("AI engineering") would make them look like answers to questions on that subject.
     """
     match = _SHORT_TITLE.match(title)
     short = match.group(1) if match else title
@@ -211,9 +224,9 @@ def _about_entries(
     found: list[tuple[str, str, tuple[str, ...], str]] = []
     if meta.recording:
         label, url = meta.recording
-        recording = f"The recording of {title}: [{label}]({url})."
+        recording = f"The recording of {short}: [{label}]({url})."
     else:
-        recording = f"{title} has no recording linked on its page yet.{elsewhere}"
+        recording = f"{short} has no recording linked on its page yet.{elsewhere}"
     found.append(
         (
             "recording",
@@ -229,9 +242,9 @@ def _about_entries(
     )
     if meta.slides:
         label, url = meta.slides
-        slides = f"The slides of {title}: [{label}]({url})."
+        slides = f"The slides of {short}: [{label}]({url})."
     else:
-        slides = f"{title} has no slides linked on its page.{elsewhere}"
+        slides = f"{short} has no slides linked on its page.{elsewhere}"
     found.append(
         (
             "slides",
@@ -255,9 +268,8 @@ def _about_entries(
                 (
                     f"Who was the speaker of {short}?",
                     f"Who presented {short}?",
-                    "Who hosted the webinar?",
                 ),
-                f"{title}{host}{when}.{links}",
+                f"{short}{host}{when}.{links}",
             )
         )
     return found
