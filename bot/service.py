@@ -181,7 +181,9 @@ class QABot:
 
     async def flush(self, within: float = CLOSE_TIMEOUT) -> bool:
         """Write the queued rows now; False if some remain after ``within`` seconds."""
-        return await self.writer.flush(within)
+        deadline = time.monotonic() + within
+        settled = await self.claims.settle(within)
+        return await self.writer.flush(deadline - time.monotonic()) and settled
 
     def tip_scheduler(self, platform: str, channels: Sequence[TipChannel]) -> TipScheduler:
         return TipScheduler(
@@ -210,7 +212,7 @@ class QABot:
         """
         if self._background:  # a prune: short, and time-limited
             await asyncio.wait(self._background, timeout=1.0)
-        await self.claims.close(1.0)
+        await self.claims.settle(1.0)
         await self.writer.close(within)
         closing = asyncio.ensure_future(self.store.close())
         await asyncio.wait({closing}, timeout=2.0)

@@ -67,10 +67,11 @@ class EventClaims:
         self.recent.release(platform, event_id)
         self.writer.put(EventRelease(platform, event_id))
 
-    async def close(self, within: float) -> None:
-        """Wait at most ``within`` seconds for database claims still running."""
+    async def settle(self, within: float) -> bool:
+        """Wait at most ``within`` seconds for database claims still running; True if none."""
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=within)
+        return not self._tasks
 
     async def _claim_in_database(
         self, platform: str, event_id: str, now: dt.datetime
