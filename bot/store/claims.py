@@ -59,8 +59,11 @@ class EventClaims:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         done, _ = await asyncio.wait({task}, timeout=self.wait)
-        # Not done in time: go ahead; the claim still lands when the database answers.
-        return not (done and task.result() is False)
+        if done and task.result() is False:
+            # Another process has it, and may release it: ask the database next time.
+            self.recent.forget(platform, event_id)
+            return False
+        return True  # claimed, or not known in time: the claim lands when the database answers
 
     def release(self, platform: str, event_id: str) -> None:
         """Let a redelivery of the event be handled here or by another process."""

@@ -68,6 +68,10 @@ class RecentEvents:
         if key in self._events:
             self._events[key] = (self._events[key][0], True)
 
+    def forget(self, platform: str, event_id: str) -> None:
+        """Drop an event another process handles: its redeliveries ask the database again."""
+        self._events.pop((platform, event_id), None)
+
     def _expire(self, now: float) -> None:
         while self._events:
             claimed_at = next(iter(self._events.values()))[0]

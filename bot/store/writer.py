@@ -162,7 +162,7 @@ class LogWriter:
         if self._task is not None:
             self._task.cancel()
             # A database that hangs may hold the task in its cleanup: do not wait for it.
-            await asyncio.wait({self._task}, timeout=1.0)
+            await asyncio.wait({self._task}, timeout=0.5)
         left = len(self._rows)
         if left:
             for _, row in self._rows:
@@ -222,9 +222,11 @@ class LogWriter:
         except StoreError as exc:  # a schema from a newer qabot: wait for an operator
             self._failure_once(exc)
             return False
-        except DATABASE_ERRORS as exc:
-            if batch and is_data_error(exc):
+        except Exception as exc:
+            if batch and _refused(exc):
                 return await self._isolate(batch)
+            if not isinstance(exc, DATABASE_ERRORS):
+                raise
             self.failed(exc)
             return False
         self.succeeded()
@@ -245,8 +247,8 @@ class LogWriter:
             try:
                 async with asyncio.timeout(self.write_timeout):
                     await self.store.write([row], self._salt or "")
-            except DATABASE_ERRORS as exc:
-                if not is_data_error(exc):
+            except Exception as exc:
+                if not _refused(exc):
                     self.failed(exc)
                     return False  # the rows written alone are written again, harmlessly
                 self._refused.add(id(row))
@@ -283,6 +285,11 @@ def kind_of(row: Row) -> str:
     if isinstance(row, EventClaim | EventRelease):
         return "event"
     return "vote"
+
+
+def _refused(exc: BaseException) -> bool:
+    """The row, not the database, is at fault: a refused value, or one that is no value."""
+    return is_data_error(exc) or not isinstance(exc, DATABASE_ERRORS)
 
 
 def _failure_of(exc: BaseException) -> Failure:

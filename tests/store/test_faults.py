@@ -190,6 +190,8 @@ async def test_sqlite_locked_by_another_connection(bots: list[QABot], tmp_path: 
             record = LogRecord(bot.clock(), "slack", None, None, None, "q", "abstained", None, 0, 0)
             await other.log_question(record)
         assert time.perf_counter() - started < SQLITE_BUSY_TIMEOUT + 0.5
+        assert await bot.flush(0.5) is False  # the rows wait for the lock...
+        assert bot.metrics.health().database == "ok"  # ...and slowness is not an outage
     finally:
         lock.rollback()
         lock.close()
