@@ -82,13 +82,13 @@ class EventClaims:
         """True/False from the database; None (and the claim queued) when it failed."""
         try:
             claimed = await self.store.claim_event(platform, event_id, now)
-        except DATABASE_ERRORS as exc:
-            if is_data_error(exc):
-                self.writer.metrics.errors.labels(kind="db_data").inc()
-                log.error("the database refused event claim %r: %s", event_id, describe(exc))
+        except Exception as exc:
+            if isinstance(exc, DATABASE_ERRORS) and not is_data_error(exc):
+                self.writer.failed(exc, kind="db_event")
+                self.writer.put(EventClaim(platform, event_id, now))
                 return None
-            self.writer.failed(exc, kind="db_event")
-            self.writer.put(EventClaim(platform, event_id, now))
+            self.writer.metrics.errors.labels(kind="db_data").inc()
+            log.error("the database refused event claim %r: %s", event_id, describe(exc))
             return None
         self.writer.succeeded()
         return claimed

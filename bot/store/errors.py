@@ -38,7 +38,7 @@ def reported_store_errors() -> Iterator[None]:
     """Re-raise database errors as StoreError; only an outage points at DATABASE_URL."""
     try:
         yield
-    except DATABASE_ERRORS as exc:
+    except (OSError, SQLAlchemyError, UnicodeError) as exc:
         if is_data_error(exc):
             raise StoreError(
                 f"the database refused a value ({describe(exc)}); this is a bug in qabot, "
