@@ -53,7 +53,10 @@ class Metrics:
             registry=self.registry,
         )
         self.feedback = Counter(
-            "qabot_feedback", "Feedback votes recorded, by vote.", ["vote"], registry=self.registry
+            "qabot_feedback",
+            "Feedback votes received (then written), by vote.",
+            ["vote"],
+            registry=self.registry,
         )
         self.tips_posted = Counter(
             "qabot_tips_posted",

@@ -118,6 +118,7 @@ class LogWriter:
                 self.clock() - self._failing_since,
                 len(self._rows),
             )
+            self._retry_now.set()  # the writer may be waiting out a backoff
         self._failure = None
 
     def failed(self, exc: BaseException, *, kind: str | None = None) -> None:
