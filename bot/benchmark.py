@@ -20,7 +20,6 @@ from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
 from bot.meaning import MeaningEncoder
 from bot.models import Entry
-from bot.word_vectors import WordVectors
 
 WARM_UP = 200  # questions asked before measuring, as a running bot has seen some
 
@@ -98,7 +97,7 @@ def queries_for(entries: Sequence[Entry], count: int, seed: int = 11) -> list[st
 def retained_megabytes(knowledge: KnowledgeBase, encoder: MeaningEncoder | None = None) -> float:
     """Memory a matcher keeps for these entries (a second build, traced: tracing is slow).
 
-    The bundled word vectors count too: they are loaded once a process, for any knowledge.
+    The encoder's model counts too (its nbytes): it is loaded once a process, for any knowledge.
     """
     gc.collect()
     tracemalloc.start()
@@ -106,7 +105,7 @@ def retained_megabytes(knowledge: KnowledgeBase, encoder: MeaningEncoder | None 
     retained = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
     del matcher
-    shared = encoder.nbytes if isinstance(encoder, WordVectors) else 0
+    shared = encoder.nbytes if encoder is not None else 0
     return (retained + shared) / 1e6
 
 

@@ -28,7 +28,24 @@ class MeaningEncoder(Protocol):
     """Turns texts into unit-length vectors; similar meaning, high dot product."""
 
     @property
-    def name(self) -> str: ...
+    def name(self) -> str:
+        """What logs and ``qabot eval`` call it."""
+        ...
+
+    @property
+    def identity(self) -> str:
+        """The name and a digest of the model's files: changes whenever a vector could."""
+        ...
+
+    @property
+    def blocking(self) -> bool:
+        """Encoding a question takes milliseconds: callers on an event loop use a thread."""
+        ...
+
+    @property
+    def nbytes(self) -> int:
+        """Memory the encoder holds, shared by every matcher in the process."""
+        ...
 
     @property
     def weights(self) -> MeaningWeights: ...

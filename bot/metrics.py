@@ -139,5 +139,5 @@ async def serve_metrics(
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
-    log.info("metrics on http://%s:%d/metrics", host, port)
+    log.debug("metrics on http://%s:%d/metrics", host, port)
     return runner

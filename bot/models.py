@@ -41,13 +41,22 @@ class NoAnswerReason(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """A confident match: the entry to show, and up to three runners-up."""
+    """A confident match: the entry to show, and up to three runners-up.
+
+    ``text`` is the markdown to show, the entry's answer unless the core made another (a
+    summary, a translation): renderers show ``text``, never ``entry.answer``.
+    """
 
     question: str  # what the member asked, cleaned of mentions
     entry: Entry
     score: float
     runners_up: tuple[Candidate, ...] = ()
     candidates: tuple[Candidate, ...] = ()  # top 5 including the answer, for logs and JSON
+    text: str = ""  # markdown to show; the entry's answer when not given
+
+    def __post_init__(self) -> None:
+        if not self.text:
+            object.__setattr__(self, "text", self.entry.answer)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,6 @@
 """Examples of messages a course's knowledge base does not answer, for the matcher's meaning.
 
-With meaning on (the bundled word vectors by default, or a sentence model), a question that
+With meaning on (the bundled sentence model by default, or the word vectors), a question that
 means nearly the same as one of these examples, and more so than it means the best entry, loses
 confidence (see ``bot.matching``). A knowledge base that does answer such a question (a course
 FAQ on certificates, say) keeps it: its entry is closer in meaning than the generic example.

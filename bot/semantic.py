@@ -1,11 +1,11 @@
-"""Optional sentence embeddings: meaning, where members and the knowledge use different words.
+"""The matcher's sense of meaning: which encoder EMBEDDING_MODEL names, and its disk cache.
 
-Installed with ``pip install 'course-qa-bot[embeddings]'`` and turned on by EMBEDDING_MODEL (a
-sentence-transformers model name or folder) in place of the bundled word vectors
-(``bot.word_vectors``); ``open_encoder`` makes that choice. The matcher still finds its
-candidates with the inverted index; embeddings re-rank them and inform the confidence.
-Entry vectors are cached on disk by text, so a restart or an edited file re-encodes only what
-changed: encoding 10,000 entries takes minutes on a CPU, a question about 10 ms.
+By default the bundled sentence model (``bot.sentence_model``, all-MiniLM-L6-v2 on ONNX
+Runtime); ``word-vectors`` the bundled word vectors (``bot.word_vectors``), much faster and less
+discerning; ``off`` none. The matcher still finds its candidates with the inverted index; the
+encoder re-ranks them and informs the confidence. A sentence model's entry vectors are cached on
+disk by model and text, so a restart or an edited file re-encodes only what changed: encoding
+10,000 entries takes minutes on one core, a question a few milliseconds.
 """
 
 from __future__ import annotations
@@ -17,71 +17,60 @@ import re
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
 
 import numpy as np
 
 from bot.errors import ConfigError
 from bot.meaning import MeaningEncoder, MeaningWeights
+from bot.sentence_model import (
+    MODEL_FILE,
+    SENTENCE_MODEL_WEIGHTS,
+    TOKENIZER_FILE,
+    SentenceModel,
+    load_sentence_model,
+)
 from bot.word_vectors import WordVectors, load_word_vectors
+
+__all__ = ["SENTENCE_MODEL_WEIGHTS", "CachedEncoder", "open_encoder"]
 
 log = logging.getLogger(__name__)
 
-EMBEDDINGS_EXTRA = "pip install 'course-qa-bot[embeddings]'"
 LEXICAL_ONLY = ("off", "none")  # EMBEDDING_MODEL values that turn meaning off
-# A sentence model's similarities are used as they are; the shares were chosen on the
-# evaluation sets with all-MiniLM-L6-v2.
-SENTENCE_MODEL_WEIGHTS = MeaningWeights(floor=0.0, rank=0.6, confidence=0.6, off_topic_slack=0.2)
-
-
-class Encoder(Protocol):
-    """A model that turns texts into unit-length vectors."""
-
-    name: str
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
-
-
-class SentenceTransformerEncoder:
-    """A sentence-transformers model on the CPU, loaded once."""
-
-    def __init__(self, model: str) -> None:
-        try:
-            from sentence_transformers import SentenceTransformer
-            from transformers.utils import logging as transformers_logging
-        except ImportError:
-            raise ConfigError(
-                [f"EMBEDDING_MODEL={model!r} needs the embeddings extra: {EMBEDDINGS_EXTRA}"]
-            ) from None
-        # Loading prints progress bars and a weights report meant for model authors.
-        transformers_logging.set_verbosity_error()
-        transformers_logging.disable_progress_bar()
-        self.name = model
-        try:
-            self._model: Any = SentenceTransformer(model, device="cpu")
-        except (OSError, ValueError) as exc:
-            raise ConfigError(
-                [f"EMBEDDING_MODEL={model!r} could not be loaded (a model name or folder): {exc}"]
-            ) from None
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        vectors = self._model.encode(
-            list(texts), batch_size=64, normalize_embeddings=True, show_progress_bar=False
-        )
-        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
 
 class CachedEncoder:
-    """Keeps document vectors in one ``.npz`` file per model, keyed by a hash of the text."""
+    """Keeps an encoder's document vectors in one ``.npz`` file per model, keyed by text.
 
-    def __init__(self, encoder: Encoder, directory: Path) -> None:
+    The file and its keys depend on the model's identity (its name and a digest of its files),
+    so a changed model starts a new cache rather than mixing vectors of two models.
+    """
+
+    def __init__(self, encoder: MeaningEncoder, directory: Path) -> None:
         self.encoder = encoder
-        self.name = encoder.name
-        self.weights = SENTENCE_MODEL_WEIGHTS
-        # "sentence-transformers/all-MiniLM-L6-v2" -> all-MiniLM-L6-v2-<hash of the full name>.npz
+        # "all-MiniLM-L6-v2-int8" -> all-MiniLM-L6-v2-int8-<hash of the identity>.npz
         name = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(encoder.name).name)[:60] or "model"
-        digest = hashlib.sha256(encoder.name.encode()).hexdigest()[:8]
+        digest = hashlib.sha256(encoder.identity.encode()).hexdigest()[:12]
         self.path = directory / f"{name}-{digest}.npz"
+
+    @property
+    def name(self) -> str:
+        return self.encoder.name
+
+    @property
+    def identity(self) -> str:
+        return self.encoder.identity
+
+    @property
+    def weights(self) -> MeaningWeights:
+        return self.encoder.weights
+
+    @property
+    def blocking(self) -> bool:
+        return self.encoder.blocking
+
+    @property
+    def nbytes(self) -> int:
+        return self.encoder.nbytes
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Vectors for questions: not cached, each question is new."""
@@ -94,7 +83,7 @@ class CachedEncoder:
         missing = list({k: t for k, t in zip(keys, texts, strict=True) if k not in cached}.items())
         if missing:
             log.info("encoding %d knowledge texts with %s", len(missing), self.name)
-            fresh = self.encoder.encode([text for _, text in missing])
+            fresh = self.encoder.encode_documents([text for _, text in missing])
             cached.update(zip((k for k, _ in missing), fresh, strict=True))
             self._save(cached)
         if not texts:
@@ -102,7 +91,7 @@ class CachedEncoder:
         return np.stack([cached[key] for key in keys]).astype(np.float32)
 
     def _key(self, text: str) -> str:
-        return hashlib.sha256(f"{self.name}\0{text}".encode()).hexdigest()[:32]
+        return hashlib.sha256(f"{self.identity}\0{text}".encode()).hexdigest()[:32]
 
     def _load(self) -> dict[str, np.ndarray]:
         try:
@@ -129,13 +118,25 @@ class CachedEncoder:
 def open_encoder(model: str | None, cache_dir: Path) -> MeaningEncoder | None:
     """The meaning encoder EMBEDDING_MODEL asks for.
 
-    Unset (or ``word-vectors``, the name logs and ``qabot eval`` show): the bundled word
-    vectors. ``off``: none, lexical matching only. Otherwise a sentence-transformers model with
-    its disk cache.
+    Unset: the bundled sentence model. ``word-vectors``: the bundled word vectors. ``off`` (or
+    ``none``): none, lexical matching only. Otherwise a folder holding an ONNX sentence model
+    (``model.onnx`` and ``tokenizer.json``). A sentence model's entry vectors are cached under
+    ``cache_dir``.
     """
     choice = (model or "").strip()
-    if not choice or choice.lower() == WordVectors.name:
+    if not choice:
+        return CachedEncoder(load_sentence_model(), cache_dir)
+    if choice.lower() == WordVectors.name:
         return load_word_vectors()
     if choice.lower() in LEXICAL_ONLY:
         return None
-    return CachedEncoder(SentenceTransformerEncoder(choice), cache_dir)
+    folder = Path(choice).expanduser()
+    if not (folder / MODEL_FILE).is_file() or not (folder / TOKENIZER_FILE).is_file():
+        raise ConfigError(
+            [
+                f"EMBEDDING_MODEL={choice!r} is not a folder holding {MODEL_FILE} and "
+                f"{TOKENIZER_FILE}: leave it unset for the bundled sentence model, or set "
+                f"{WordVectors.name!r}, 'off', or a folder holding an ONNX sentence model"
+            ]
+        )
+    return CachedEncoder(SentenceModel(folder), cache_dir)

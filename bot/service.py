@@ -21,7 +21,7 @@ from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.matching import Matcher
 from bot.metrics import Metrics, process_metrics
 from bot.models import Answer, AskContext, Entry, NoAnswer
-from bot.semantic import CachedEncoder, open_encoder
+from bot.semantic import open_encoder
 from bot.settings import CoreSettings, TipChannel
 from bot.store import Pruned, QuestionRow, Store, TipLedger, VoteRow, new_log_id
 from bot.store.claims import EventClaims
@@ -119,7 +119,7 @@ class QABot:
                 "question log, votes and tip history in the SQLite file will be lost, and a tip "
                 "may be posted twice. Attach PostgreSQL and set DATABASE_URL."
             )
-        log.info(
+        log.debug(  # a worker's one startup line says this and more (bot.startup)
             "loaded %d knowledge entries; matching: %s",
             len(knowledge.entries),
             f"lexical + meaning ({encoder.name})" if encoder else "lexical only",
@@ -143,8 +143,9 @@ class QABot:
         return await self._finish(result, ctx, started)
 
     async def _off_loop(self, match: Callable[..., T], *args: object) -> T:
-        """Matching takes about a millisecond; with a sentence model 10-30 ms: then a thread."""
-        if not isinstance(self.matcher.encoder, CachedEncoder):
+        """Matching takes about a millisecond; with an encoder that blocks, a thread."""
+        encoder = self.matcher.encoder
+        if encoder is None or not encoder.blocking:
             return match(*args)
         return await asyncio.to_thread(match, *args)
 

@@ -32,16 +32,16 @@ Sleep = Callable[[float], Awaitable[None]]
 
 
 class TipPoster(Protocol):
-    """Posts tips through a platform's Web API (``qabot.tip_posters`` entry points)."""
+    """Posts tips through a platform's Web API (``Platform.tip_poster``, ``bot.platforms``)."""
 
     @property
     def platform(self) -> str:
-        """``"slack"`` or ``"discord"``."""
+        """The platform's name, as registered in ``qabot.platforms``."""
         ...
 
     @property
     def channels(self) -> Sequence[TipChannel]:
-        """From SLACK_TIP_CHANNELS / DISCORD_TIP_CHANNELS."""
+        """From the platform's tip channels setting."""
         ...
 
     async def post(self, tip: Tip) -> str | None:

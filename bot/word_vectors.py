@@ -1,14 +1,16 @@
 """Word vectors: a share of a sentence model's sense of meaning, at the cost of a lookup.
 
-The default install's way to see that "hobbyist" and "amateur", or "salary" and "compensation",
-are close. Each of 216,889 English words was encoded on its own by all-MiniLM-L6-v2
-(``scripts/build_word_vectors.py`` builds ``bot/data/word-vectors.npz``); a text's vector is the
-sum of its words' vectors, so encoding needs no model and takes microseconds. Measured on the
-evaluation sets it recovers about half of what the sentence model adds to balanced accuracy.
+The fast alternative to the bundled sentence model (EMBEDDING_MODEL=word-vectors): a way to see
+that "hobbyist" and "amateur", or "salary" and "compensation", are close. Each of 216,889 English
+words was encoded on its own by all-MiniLM-L6-v2 (``scripts/build_word_vectors.py`` builds
+``bot/data/word-vectors.npz``); a text's vector is the sum of its words' vectors, so encoding
+needs no model and takes microseconds. Measured on the evaluation sets it recovers about half of
+what the sentence model adds to balanced accuracy.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import zipfile
 from collections.abc import Sequence
@@ -35,6 +37,7 @@ class WordVectors:
     """Encodes texts as the normalised sum of their known words' vectors."""
 
     name = "word-vectors"
+    blocking = False  # a question in microseconds: matching stays on the event loop
 
     def __init__(
         self, path: Path = WORD_VECTORS_FILE, weights: MeaningWeights = WORD_VECTOR_WEIGHTS
@@ -45,6 +48,10 @@ class WordVectors:
                 self._words: np.ndarray = data["words"]  # sorted bytes, for binary search
                 self._codes: np.ndarray = data["codes"]  # (words, parts) centroid numbers
                 self._books: np.ndarray = data["books"].astype(np.float32)  # (parts, 256, width)
+            with path.open("rb") as file:
+                self.identity = (
+                    f"{self.name}-{hashlib.file_digest(file, 'sha256').hexdigest()[:16]}"
+                )
         except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
             raise ConfigError(
                 [

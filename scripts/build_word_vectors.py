@@ -1,14 +1,17 @@
-"""Build bot/data/word-vectors.npz, the word vectors the matcher uses by default.
+"""Build bot/data/word-vectors.npz, the word vectors of EMBEDDING_MODEL=word-vectors.
 
 Each English word is encoded on its own by a sentence model (all-MiniLM-L6-v2), so a question's
 words carry what the model knows of their meaning without running the model per question. The
 vectors are reduced to 128 dimensions (PCA), weighted down for common words (a / (a + frequency),
 as in SIF sentence embeddings) and compressed by product quantisation: 16 one-byte codes a word.
 
-Needs the embeddings extra, wordfreq and scikit-learn (build time only):
-    pip install torch==2.13.0 && pip install -e '.[embeddings]' wordfreq scikit-learn
-    python scripts/build_word_vectors.py MODEL [--out bot/data/word-vectors.npz]
-It takes about 5 minutes on 2 CPU cores.
+The words are encoded with ``bot.sentence_model``: the bundled int8 model by default, or an ONNX
+sentence model folder (``--model``; an fp32 export, ``scripts/build_sentence_model.py --fp32``,
+follows the PyTorch model exactly). Needs wordfreq and scikit-learn (build time only):
+    pip install -e . wordfreq==3.1.1 scikit-learn
+    python scripts/build_word_vectors.py [--model FOLDER] [--out bot/data/word-vectors.npz]
+It takes about 15 minutes on one CPU core. The shipped file was built from the PyTorch model, so a
+rebuild with the int8 model gives slightly different vectors.
 """
 
 from __future__ import annotations
@@ -19,9 +22,10 @@ import time
 from pathlib import Path
 
 import numpy as np
-from sentence_transformers import SentenceTransformer
 from sklearn.cluster import KMeans
 from wordfreq import iter_wordlist, word_frequency
+
+from bot.sentence_model import SENTENCE_MODEL_DIR, SentenceModel
 
 MIN_FREQUENCY = 2e-8  # wordfreq's "large" English list down to about 217,000 words
 WORD = re.compile(r"[a-z][a-z0-9+#'-]*")
@@ -74,14 +78,19 @@ def quantise(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("model", help="sentence-transformers model name or folder")
+    parser.add_argument(
+        "--model",
+        type=Path,
+        default=SENTENCE_MODEL_DIR,
+        help="folder holding an ONNX sentence model (default: the bundled one)",
+    )
     parser.add_argument("--out", type=Path, default=Path("bot/data/word-vectors.npz"))
     args = parser.parse_args()
     started = time.monotonic()
     words, frequencies = vocabulary()
     print(f"{len(words)} words")
-    model = SentenceTransformer(args.model, device="cpu")
-    raw = model.encode(words, batch_size=512, convert_to_numpy=True).astype(np.float64)
+    model = SentenceModel(args.model)  # a word at a time: its vector depends on it alone
+    raw = model.encode(words).astype(np.float64)
     print(f"encoded in {time.monotonic() - started:.0f} s")
     centred = raw - raw.mean(axis=0)
     _, _, axes = np.linalg.svd(centred[::3], full_matrices=False)
@@ -93,7 +102,7 @@ def main() -> None:
         words=np.array(words)[order].astype("S"),
         codes=codes[order],
         books=books.astype(np.float16),
-        source=np.array(f"{Path(args.model).name}; wordfreq large en >= {MIN_FREQUENCY}"),
+        source=np.array(f"{model.name}; wordfreq large en >= {MIN_FREQUENCY}"),
     )
     size = args.out.stat().st_size / 1e6
     print(f"wrote {args.out} ({size:.1f} MB) in {time.monotonic() - started:.0f} s")

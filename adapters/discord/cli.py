@@ -1,26 +1,14 @@
-"""``qabot discord``: run the Discord bot (the Procfile's ``discord`` worker, one per token)."""
+"""``qabot discord``: run the Discord worker (the Procfile's ``discord``, one per bot token)."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
+import dataclasses
 import logging
-import os
-import signal
-
-import discord
-
-from adapters.discord.client import create_bot
-from bot.errors import BotError
-from bot.metrics import serve_metrics
-from bot.service import QABot
-from bot.settings import CoreSettings, DiscordSettings, load_discord_settings
-
-log = logging.getLogger(__name__)
+from typing import Any
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser = subparsers.add_parser(
         "discord",
         help="run the Discord bot",
@@ -38,36 +26,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    core, settings = load_discord_settings(os.environ)  # every problem at once, before connecting
-    logging.getLogger().setLevel(args.log_level or core.log_level)
-    logging.getLogger("discord").setLevel(logging.WARNING if not args.log_level else args.log_level)
-    return asyncio.run(serve(core, settings))
+    # Imported here so `qabot --help` stays fast and settings fail before anything connects.
+    from adapters.discord.connection import DiscordConnection
+    from adapters.discord.settings import load_settings
+    from bot import runtime
 
-
-async def serve(core: CoreSettings, settings: DiscordSettings) -> int:
-    """Run until Discord disconnects for good or SIGTERM / SIGINT arrives."""
-    qabot = await QABot.start(core)
-    metrics = await serve_metrics(core.metrics_port) if core.metrics_port else None
-    client = create_bot(qabot, settings)
-    loop = asyncio.get_running_loop()
-    signals = []
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        # Heroku sends SIGTERM on restarts: close the gateway session cleanly.
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(signum, lambda: asyncio.ensure_future(client.close()))
-            signals.append(signum)
-    try:
-        async with client:
-            await client.start(settings.token)
-    except discord.LoginFailure:
-        raise BotError(
-            "Discord rejected DISCORD_TOKEN (401 Unauthorized): copy a fresh token from the "
-            "Developer Portal's Bot page"
-        ) from None
-    finally:
-        for signum in signals:
-            loop.remove_signal_handler(signum)
-        await qabot.close()
-        if metrics is not None:
-            await metrics.cleanup()
-    return 0
+    core, settings = load_settings()  # every problem at once, before connecting
+    if args.log_level:
+        core = dataclasses.replace(core, log_level=args.log_level)
+    # discord.py logs every gateway step at INFO; keep its warnings unless asked for more.
+    logging.getLogger("discord").setLevel(args.log_level or logging.WARNING)
+    return runtime.run(core, DiscordConnection(settings))

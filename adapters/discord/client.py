@@ -1,12 +1,10 @@
-"""The Discord client: /ask (with autocomplete), /tip, @-mentions, feedback buttons, weekly tips.
+"""The Discord client: /ask (with autocomplete), /tip, @-mentions and feedback buttons.
 
-Thin by design: events become ``QABot`` calls, results become embeds and buttons.
+Thin by design: events become ``QABot`` calls; the core's replies become embeds and buttons.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -16,34 +14,29 @@ import discord
 from discord import app_commands
 
 from adapters.discord import render
-from adapters.discord.cooldown import MentionCooldown, Verdict, cooldown_note
+from adapters.discord.cooldown import MentionCooldown, Verdict
 from adapters.discord.endpoints import NONE, use_endpoints
 from adapters.discord.keys import EntryKeys
 from adapters.discord.replies import (
-    SORRY,
-    Reply,
+    Outgoing,
     apologise,
     compose,
     guard,
     interaction_context,
     message_context,
+    note,
     send,
     within_budget,
 )
-from adapters.discord.tips import send_tip
-from adapters.discord.views import DYNAMIC_ITEMS, Vote, picks_view
-from bot.models import AskContext, Tip
+from adapters.discord.settings import DiscordSettings
+from adapters.discord.views import DYNAMIC_ITEMS, Vote
+from bot import replies
+from bot.models import AskContext
 from bot.service import Asked, QABot
-from bot.settings import DiscordSettings
 
 log = logging.getLogger(__name__)
 
 RESPOND_WITHIN = 2.0  # answer directly if ready by then, else defer: Discord allows 3 s
-GONE = "That answer is no longer in the knowledge base. Try `/ask` with your question."
-NO_OTHERS = (
-    "I have no other close matches for that question. Try `/ask` with different words, "
-    "or ask in the channel."
-)
 
 
 class QAClient(discord.Client):
@@ -70,38 +63,27 @@ class QAClient(discord.Client):
         )
         self.respond_within = respond_within
         self.tree = build_tree(self)
-        self._tips_task: asyncio.Task[None] | None = None
 
     # --- lifecycle --------------------------------------------------------------------------
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(*DYNAMIC_ITEMS)
         await self.sync_commands()
-        if self.settings.tip_channels:
-            self._tips_task = asyncio.create_task(self._post_tips_forever(), name="weekly-tips")
-
-    async def close(self) -> None:
-        if self._tips_task is not None:
-            self._tips_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._tips_task
-            self._tips_task = None
-        await super().close()
 
     async def on_ready(self) -> None:
-        log.info("connected as %s to %d server(s)", self.user, len(self.guilds))
+        log.debug("connected as %s to %d server(s)", self.user, len(self.guilds))
 
     async def sync_commands(self) -> None:
         """Register /ask and /tip: per guild (instant) when DISCORD_GUILD_IDS is set."""
         try:
             if not self.settings.guild_ids:
                 synced = await self.tree.sync()
-                log.info("synced %d commands globally", len(synced))
+                log.debug("synced %d commands globally", len(synced))
             for guild_id in self.settings.guild_ids:
                 guild = discord.Object(id=guild_id)
                 self.tree.copy_global_to(guild=guild)
                 synced = await self.tree.sync(guild=guild)
-                log.info("synced %d commands to guild %s", len(synced), guild_id)
+                log.debug("synced %d commands to guild %s", len(synced), guild_id)
         except discord.Forbidden as exc:
             log.error(
                 "could not sync slash commands (%s): invite the bot with the "
@@ -111,16 +93,6 @@ class QAClient(discord.Client):
         except discord.HTTPException:
             log.exception("could not sync slash commands; mentions still work")
 
-    async def post_tip(self, tip: Tip) -> str | None:
-        return await send_tip(self, tip)
-
-    async def _post_tips_forever(self) -> None:
-        scheduler = self.qabot.tip_scheduler("discord", self.settings.tip_channels)
-        try:
-            await scheduler.run_forever(self.post_tip)
-        except Exception:
-            log.exception("weekly tips stopped; answers are unaffected")
-
     # --- @-mentions ------------------------------------------------------------------------
 
     async def on_message(self, message: discord.Message) -> None:
@@ -128,12 +100,10 @@ class QAClient(discord.Client):
         # Only a mention of the bot itself: not @everyone, @here or a role.
         if me is None or message.author.bot or all(u.id != me.id for u in message.mentions):
             return
-        try:
+        async with replies.answer_or_apologise(
+            f"answering mention {message.id}", lambda: self.reply(message, note(replies.SORRY))
+        ):
             await self.answer_mention(message)
-        except Exception:
-            log.exception("answering mention %s failed", message.id)
-            with contextlib.suppress(Exception):
-                await message.reply(SORRY, mention_author=False, allowed_mentions=NONE)
 
     async def answer_mention(self, message: discord.Message) -> None:
         # Counted before any await, so mentions are judged in the order Discord sent them.
@@ -144,11 +114,20 @@ class QAClient(discord.Client):
         if check.verdict is Verdict.SILENT:
             return
         if check.verdict is Verdict.WARN:
-            await message.reply(cooldown_note(check), mention_author=False, allowed_mentions=NONE)
+            await self.reply(message, note(replies.slow_down(check.wait_seconds)))
             return
         asked = await self.qabot.ask(message.content, message_context(message))
-        reply = compose(asked, bot_name=self._name())
-        await message.reply(**reply.kwargs(), mention_author=False, allowed_mentions=NONE)
+        # A message reply cannot be private on Discord: a miss is seen by the channel too.
+        await self.reply(message, self.compose(asked))
+
+    async def reply(self, message: discord.Message, outgoing: Outgoing) -> None:
+        await message.reply(**outgoing.kwargs(), mention_author=False, allowed_mentions=NONE)
+
+    def compose(self, asked: Asked) -> Outgoing:
+        name = self.user.name if self.user else None
+        return compose(
+            replies.reply_to(asked.result, asked.log_id, self.qabot.knowledge, bot_name=name)
+        )
 
     # --- slash commands ----------------------------------------------------------------------
 
@@ -156,7 +135,7 @@ class QAClient(discord.Client):
         async with guard(interaction, "/ask"):
             work = self.ask_or_answer(question, interaction_context(interaction))
             asked = await within_budget(interaction, work, self.respond_within)
-            await send(interaction, compose(asked, bot_name=self._name()))
+            await send(interaction, self.compose(asked))
 
     async def ask_or_answer(self, question: str, ctx: AskContext) -> Asked:
         """A chosen autocomplete suggestion answers that entry; free text is matched."""
@@ -178,14 +157,17 @@ class QAClient(discord.Client):
         for entry in entries[:25]:
             value = self.keys.choice_value(entry)
             choices.setdefault(
-                value, app_commands.Choice(name=render.choice_name(entry.question), value=value)
+                value,
+                app_commands.Choice(
+                    name=replies.choice(entry).label(render.CHOICE_LIMIT), value=value
+                ),
             )
         return list(choices.values())
 
     async def on_tip(self, interaction: discord.Interaction[Any]) -> None:
         async with guard(interaction, "/tip"):
             entry = self.qabot.random_tip()
-            await send(interaction, Reply(embed=render.tip_embed(entry, heading="💡 Tip")))
+            await send(interaction, compose(replies.tip(entry)))
 
     # --- buttons ---------------------------------------------------------------------------
 
@@ -194,40 +176,26 @@ class QAClient(discord.Client):
             ctx = interaction_context(interaction)
             work = self.qabot.vote(log_id, ctx, vote)
             stored = await within_budget(interaction, work, self.respond_within, private=True)
-            text = (
-                "Thanks for the feedback!"
-                if stored
-                else "Sorry, I couldn't record your vote right now. Please try again later."
-            )
-            await send(interaction, Reply(content=text, private=True))
+            await send(interaction, note(replies.THANKS if stored else replies.VOTE_NOT_SAVED))
 
     async def on_other(self, interaction: discord.Interaction[Any], keys: Sequence[str]) -> None:
         async with guard(interaction, "other answers"):
             entries = [entry for key in keys if (entry := self.keys.by_key(key)) is not None]
-            if not entries:
-                await send(interaction, Reply(content=NO_OTHERS, private=True))
-                return
-            text = "Other answers that might fit. Pick one to post it:"
-            await send(interaction, Reply(content=text, view=picks_view(entries), private=True))
+            await send(interaction, compose(replies.others("", entries)))
 
     async def on_pick(self, interaction: discord.Interaction[Any], key: str) -> None:
         async with guard(interaction, "pick"):
             entry = self.keys.by_key(key)
             if entry is None:
-                await send(interaction, Reply(content=GONE, private=True))
+                await send(interaction, note(replies.GONE))
                 return
             ctx = interaction_context(interaction)
             work = self.qabot.answer_entry(entry.id, ctx, question=entry.question)
             asked = await within_budget(interaction, work, self.respond_within)
             if asked is None:
-                await send(interaction, Reply(content=GONE, private=True))
+                await send(interaction, note(replies.GONE))
                 return
-            await send(interaction, compose(asked, bot_name=self._name()))
-
-    # --- plumbing --------------------------------------------------------------------------
-
-    def _name(self) -> str:
-        return self.user.name if self.user else "me"
+            await send(interaction, self.compose(asked))
 
 
 def build_tree(client: QAClient) -> app_commands.CommandTree[QAClient]:

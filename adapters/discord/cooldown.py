@@ -62,12 +62,3 @@ class MentionCooldown:
         for user in [u for u, h in self._hits.items() if not h or h[-1] <= now - self.window]:
             del self._hits[user]
             self._warned_until.pop(user, None)
-
-
-def cooldown_note(check: Check) -> str:
-    seconds = check.wait_seconds
-    unit = "second" if seconds == 1 else "seconds"
-    return (
-        f"You're asking faster than I can keep up. Give me {seconds} {unit} and ask again, "
-        "or use `/ask`."
-    )

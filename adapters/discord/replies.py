@@ -1,7 +1,8 @@
-"""Replies: what to send for a core result, and how to send it within Discord's rules.
+"""Sending the core's replies within Discord's rules.
 
 Interactions are answered or deferred within the 3-second limit; private replies go to the
-asker only; every send disables mentions; handler errors end in a polite note, not a traceback.
+asker only where Discord allows it (interactions, not message replies); every send disables
+mentions; handler errors end in the core's apology, never a traceback.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -19,18 +20,17 @@ from discord import ui
 from adapters.discord import render
 from adapters.discord.endpoints import NONE
 from adapters.discord.views import feedback_view, picks_view
-from bot.models import Answer, AskContext
-from bot.service import Asked
+from bot import replies
+from bot.models import AskContext
+from bot.replies import Kind, Reply
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
-
 
 @dataclass(frozen=True)
-class Reply:
+class Outgoing:
     """A message to send; ``private`` ones go only to the asker where Discord allows it."""
 
     content: str | None = None
@@ -43,20 +43,17 @@ class Reply:
         return {key: value for key, value in fields.items() if value is not None}
 
 
-def compose(asked: Asked, *, bot_name: str) -> Reply:
-    """An answer with feedback buttons, or an honest miss with suggestions as buttons."""
-    result = asked.result
-    if isinstance(result, Answer):
-        runners_up = [candidate.entry for candidate in result.runners_up]
-        return Reply(
-            embed=render.entry_embed(result.entry), view=feedback_view(asked.log_id, runners_up)
-        )
-    suggestions = [candidate.entry for candidate in result.suggestions]
-    return Reply(
-        content=render.no_answer_text(result, bot_name=bot_name),
-        view=picks_view(suggestions) if suggestions else None,
-        private=True,
-    )
+def compose(reply: Reply) -> Outgoing:
+    """An entry as an embed (answers with feedback buttons), or a note with picks."""
+    if reply.kind is Kind.NOTE:
+        view = picks_view(reply.choices) if reply.choices else None
+        return Outgoing(content=render.content(reply), view=view, private=reply.private)
+    view = feedback_view(reply.log_id, reply.others) if reply.kind is Kind.ANSWER else None
+    return Outgoing(embed=render.embed(reply), view=view, private=reply.private)
+
+
+def note(text: str) -> Outgoing:
+    return compose(replies.note(text))
 
 
 def interaction_context(interaction: discord.Interaction[Any]) -> AskContext:
@@ -100,35 +97,31 @@ async def within_budget(
         return await task
 
 
-async def send(interaction: discord.Interaction[Any], reply: Reply) -> None:
+async def send(interaction: discord.Interaction[Any], outgoing: Outgoing) -> None:
     """Respond, or follow up a deferred response; private replies stay with the asker."""
-    kwargs = {**reply.kwargs(), "allowed_mentions": NONE}
+    kwargs = {**outgoing.kwargs(), "allowed_mentions": NONE}
     if not interaction.response.is_done():
-        await interaction.response.send_message(**kwargs, ephemeral=reply.private)
+        await interaction.response.send_message(**kwargs, ephemeral=outgoing.private)
         return
-    if reply.private and not interaction.extras.get("deferred_privately"):
+    if outgoing.private and not interaction.extras.get("deferred_privately"):
         # The public "thinking…" placeholder would show the miss to everyone: replace it.
         with contextlib.suppress(discord.HTTPException):
             await interaction.delete_original_response()
-    await interaction.followup.send(**kwargs, ephemeral=reply.private)
+    await interaction.followup.send(**kwargs, ephemeral=outgoing.private)
 
 
-@contextlib.asynccontextmanager
-async def guard(interaction: discord.Interaction[Any], what: str) -> AsyncIterator[None]:
-    """Crash guard: log the error, tell the member politely, never show a traceback."""
-    try:
-        yield
-    except Exception:
-        log.exception("%s failed (interaction %s)", what, interaction.id)
-        await apologise(interaction)
+def guard(interaction: discord.Interaction[Any], what: str) -> Any:
+    """The core's answer-or-apologise around an interaction handler."""
+    return replies.answer_or_apologise(
+        f"{what} (interaction {interaction.id})", lambda: apologise(interaction)
+    )
 
 
 async def apologise(interaction: discord.Interaction[Any]) -> None:
     """Tell the member something went wrong, only them, whether or not we responded yet."""
-    try:
-        if interaction.response.is_done():
-            await interaction.followup.send(SORRY, ephemeral=True, allowed_mentions=NONE)
-        else:
-            await interaction.response.send_message(SORRY, ephemeral=True, allowed_mentions=NONE)
-    except Exception:
-        log.warning("could not tell the member about the error", exc_info=True)
+    if interaction.response.is_done():
+        await interaction.followup.send(replies.SORRY, ephemeral=True, allowed_mentions=NONE)
+    else:
+        await interaction.response.send_message(
+            replies.SORRY, ephemeral=True, allowed_mentions=NONE
+        )

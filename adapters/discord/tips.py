@@ -1,20 +1,21 @@
 """Weekly tips through Discord's REST API only: ``qabot tips post --platform discord``.
 
-The long-running client posts with the same ``send_tip``; no gateway connection is needed here.
+The worker posts with the same ``send_tip``; no gateway connection is needed here.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import discord
 
-from adapters.discord import render
-from adapters.discord.endpoints import NONE, use_endpoints
-from bot.errors import BotError
+from adapters.discord.endpoints import NONE, login, use_endpoints
+from adapters.discord.replies import compose
+from adapters.discord.settings import DiscordSettings
+from bot import replies
 from bot.models import Tip
-from bot.settings import DiscordSettings, TipChannel, load_discord_settings
+from bot.settings import TipChannel
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +23,8 @@ log = logging.getLogger(__name__)
 async def send_tip(client: discord.Client, tip: Tip) -> str:
     """Post one tip as an embed; returns the message id."""
     channel = client.get_partial_messageable(int(tip.channel))
-    message = await channel.send(embed=render.tip_embed(tip.entry), allowed_mentions=NONE)
+    outgoing = compose(replies.tip(tip.entry, weekly=True))
+    message = await channel.send(**outgoing.kwargs(), allowed_mentions=NONE)
     log.debug("sent tip %s to channel %s as message %s", tip.entry.id, tip.channel, message.id)
     return str(message.id)
 
@@ -43,14 +45,7 @@ class DiscordTipPoster:
             intents = discord.Intents.none()
             intents.guilds = True  # unused without a gateway; avoids a misleading warning
             client = discord.Client(intents=intents, allowed_mentions=NONE)
-            try:
-                await client.login(self.settings.token)  # REST only: no gateway session
-            except discord.LoginFailure:
-                await client.close()
-                raise BotError(
-                    "Discord rejected DISCORD_TOKEN (401 Unauthorized): copy a fresh token from "
-                    "the Developer Portal's Bot page"
-                ) from None
+            await login(client, self.settings.token)  # REST only: no gateway session
             self._client = client
         return self._client
 
@@ -61,8 +56,3 @@ class DiscordTipPoster:
         if self._client is not None:
             await self._client.close()
             self._client = None
-
-
-def open_poster(environ: Mapping[str, str]) -> DiscordTipPoster:
-    """Entry point ``qabot.tip_posters: discord``; raises ConfigError on bad settings."""
-    return DiscordTipPoster(load_discord_settings(environ)[1])

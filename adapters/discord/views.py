@@ -14,7 +14,7 @@ from discord import ui
 
 from adapters.discord import render
 from adapters.discord.keys import entry_key
-from bot.models import Entry
+from bot.replies import Choice
 
 Vote = Literal["up", "down"]
 MAX_PICKS = 5  # one row of buttons
@@ -90,11 +90,11 @@ class OtherButton(ui.DynamicItem[ui.Button[Any]], template=r"qa:other:(?P<keys>[
 class PickButton(ui.DynamicItem[ui.Button[Any]], template=r"qa:pick:(?P<key>[0-9a-f]{12})"):
     """A suggested entry; clicking it posts that entry's answer."""
 
-    def __init__(self, key: str, question: str = "Show this answer") -> None:
+    def __init__(self, key: str, label: str = "Show this answer") -> None:
         self.key = key
         super().__init__(
             ui.Button(
-                label=render.label(question),
+                label=label[: render.LABEL_LIMIT],
                 style=discord.ButtonStyle.primary,
                 custom_id=f"qa:pick:{key}",
             )
@@ -114,19 +114,19 @@ class PickButton(ui.DynamicItem[ui.Button[Any]], template=r"qa:pick:(?P<key>[0-9
 DYNAMIC_ITEMS: tuple[type[ui.DynamicItem[Any]], ...] = (VoteButton, OtherButton, PickButton)
 
 
-def feedback_view(log_id: int | None, runners_up: Sequence[Entry]) -> ui.View:
+def feedback_view(log_id: int | None, others: Sequence[Choice]) -> ui.View:
     """👍 👎 and "Not what I asked" under an answer (votes need a logged answer)."""
     view = ui.View(timeout=None)
     if log_id is not None:
         view.add_item(VoteButton("up", log_id))
         view.add_item(VoteButton("down", log_id))
-    view.add_item(OtherButton([entry_key(entry.id) for entry in runners_up[:3]]))
+    view.add_item(OtherButton([entry_key(choice.entry_id) for choice in others[:3]]))
     return view
 
 
-def picks_view(entries: Sequence[Entry]) -> ui.View:
-    """One button per suggested entry."""
+def picks_view(choices: Sequence[Choice]) -> ui.View:
+    """One button per entry to pick, labelled with its source."""
     view = ui.View(timeout=None)
-    for entry in entries[:MAX_PICKS]:
-        view.add_item(PickButton(entry_key(entry.id), entry.question))
+    for choice in choices[:MAX_PICKS]:
+        view.add_item(PickButton(entry_key(choice.entry_id), choice.label(render.LABEL_LIMIT)))
     return view

@@ -1,7 +1,8 @@
-"""The slack-bolt app: listeners that turn Slack events into QABot calls and results into blocks.
+"""The slack-bolt app: listeners that turn Slack events into QABot calls, and the core's
+replies into Block Kit.
 
-Each listener is built by a small factory and guarded: an error is logged and the user gets a
-short apology, never a traceback. There is no matching logic here.
+Every listener runs under the core's ``answer_or_apologise``: an error is logged and the
+member gets a short apology, never a traceback. What to say is decided in ``bot.replies``.
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import render
-from bot.models import Answer, AskContext, Candidate, NoAnswerReason
+from adapters.slack.settings import SlackSettings
+from bot import replies
+from bot.models import AskContext
+from bot.replies import Reply, answer_or_apologise
 from bot.service import Asked, QABot
-from bot.settings import SlackSettings
 
 log = logging.getLogger(__name__)
 
@@ -30,18 +33,19 @@ RATE_LIMIT_RETRIES = 3
 
 Payload = dict[str, Any]
 Send = Callable[..., Awaitable[Any]]
+Handler = Callable[..., Awaitable[None]]
+EPHEMERAL = {"response_type": "ephemeral", "replace_original": False}
 
 
-def make_client(settings: SlackSettings) -> AsyncWebClient:
-    """A Web API client for the configured base URL that waits out 429s (Retry-After)."""
-    return AsyncWebClient(
-        token=settings.bot_token,
-        base_url=api_base(settings.api_url),
-        retry_handlers=[
-            AsyncConnectionErrorRetryHandler(),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
-        ],
-    )
+def make_client(settings: SlackSettings, client: AsyncWebClient | None = None) -> AsyncWebClient:
+    """A Web API client (or ``client``, set up) for SLACK_API_URL that waits out 429s."""
+    client = client or AsyncWebClient(token=settings.bot_token)
+    client.base_url = api_base(settings.api_url)
+    client.retry_handlers = [
+        AsyncConnectionErrorRetryHandler(),
+        AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+    ]
+    return client
 
 
 def api_base(url: str) -> str:
@@ -49,25 +53,26 @@ def api_base(url: str) -> str:
     return url if url.endswith("/") else url + "/"
 
 
-def build_app(
-    bot: QABot, settings: SlackSettings, *, client: AsyncWebClient | None = None
-) -> AsyncApp:
+def build_app(bot: QABot, settings: SlackSettings) -> AsyncApp:
     """The bolt app with every listener registered; serve it over HTTP or Socket Mode."""
+    # Bolt builds its client from the token: handing it one of ours while SLACK_BOT_TOKEN is
+    # set makes it warn that the token "will be unused". Its client is set up here instead.
     app = AsyncApp(
-        client=client or make_client(settings),
+        token=settings.bot_token,
         signing_secret=settings.signing_secret or "",
         # Socket Mode requests are not signed; bolt skips verification for them anyway.
         request_verification_enabled=settings.signing_secret is not None,
         logger=logging.getLogger("slack_bolt"),
     )
-    visibility = "in_channel" if settings.answer_in_channel else "ephemeral"
-    app.command("/ask")(make_ask_handler(bot, visibility))
+    make_client(settings, app.client)
+    public = settings.answer_in_channel
+    app.command("/ask")(make_ask_handler(bot, public))
     app.command("/tip")(make_tip_handler(bot))
     app.event("app_mention")(make_mention_handler(bot))
     app.action(render.VOTE_UP)(make_vote_handler(bot, "up"))
     app.action(render.VOTE_DOWN)(make_vote_handler(bot, "down"))
     app.action(render.NOT_THIS)(make_not_this_handler(bot))
-    app.action(re.compile(rf"^{render.PICK}_\d+$"))(make_pick_handler(bot, visibility))
+    app.action(re.compile(rf"^{render.PICK}_\d+$"))(make_pick_handler(bot, public))
     app.error(_log_unhandled)
     return app
 
@@ -81,59 +86,60 @@ def question_text(text: str) -> str:
     return render.unescape(text).strip()
 
 
-async def apologise(send: Send, **extra: Any) -> None:
-    try:
-        await send(**render.render_apology().as_kwargs(), **extra)
-    except Exception:
-        log.exception("could not even send the apology")
+def reply_to(bot: QABot, asked: Asked) -> Reply:
+    return replies.reply_to(asked.result, asked.log_id, bot.knowledge)
 
 
-def render_result(asked: Asked, *, asker: str | None = None) -> render.Message:
-    """Answer, honest "not sure" with suggestions, or usage help for an empty question."""
-    result = asked.result
-    if isinstance(result, Answer):
-        return render.render_answer(result, asked.log_id, asker=asker)
-    if result.reason is NoAnswerReason.EMPTY:
-        return render.render_usage()
-    return render.render_no_answer(result)
+def apology(send: Send, **where: Any) -> Callable[[], Awaitable[object]]:
+    """How to apologise through ``send``: the core's guard calls it on an error."""
+    return lambda: send(**render.render(replies.note(replies.SORRY)).as_kwargs(), **where)
+
+
+async def respond_with(respond: Send, reply: Reply, *, public: bool, asker: str | None) -> None:
+    """Through the response URL: public answers in the channel, the rest to the asker only."""
+    shown = public and not reply.private
+    message = render.render(reply, asker=asker if shown else None)
+    response_type = "in_channel" if shown else "ephemeral"
+    await respond(**message.as_kwargs(), response_type=response_type, replace_original=False)
+
+
+async def post_in_thread(client: AsyncWebClient, reply: Reply, ctx: AskContext, ts: str) -> None:
+    """In a thread: public replies for everyone, private ones seen by the asker only."""
+    message = render.render(reply).as_kwargs()
+    if reply.private:
+        await client.chat_postEphemeral(
+            channel=ctx.channel or "", user=ctx.user or "", thread_ts=ts, **message
+        )
+    else:
+        await client.chat_postMessage(
+            channel=ctx.channel or "", thread_ts=ts, unfurl_links=False, **message
+        )
 
 
 # --- /ask and /tip ------------------------------------------------------------------------
 
 
-def make_ask_handler(bot: QABot, visibility: str) -> Callable[..., Awaitable[None]]:
+def make_ask_handler(bot: QABot, public: bool) -> Handler:
     async def ask(ack: Send, command: Payload, respond: Send) -> None:
         question = question_text(command.get("text", ""))
         if not question:
-            await ack(**render.render_usage().as_kwargs())
+            await ack(**render.render(replies.note(replies.usage())).as_kwargs())
             return
         await ack()  # the 3-second rule; answering and logging happen after
-        try:
+        async with answer_or_apologise(f"/ask {question!r}", apology(respond, **EPHEMERAL)):
             ctx = AskContext(
                 PLATFORM, command.get("team_id"), command.get("channel_id"), command.get("user_id")
             )
             asked = await bot.ask(question, ctx)
-            answered = isinstance(asked.result, Answer)
-            message = render_result(
-                asked, asker=ctx.user if answered and visibility == "in_channel" else None
-            )
-            response_type = visibility if answered else "ephemeral"
-            await respond(**message.as_kwargs(), response_type=response_type)
-        except Exception:
-            log.exception("/ask failed for %r", question)
-            await apologise(respond, response_type="ephemeral")
+            await respond_with(respond, reply_to(bot, asked), public=public, asker=ctx.user)
 
     return ask
 
 
-def make_tip_handler(bot: QABot) -> Callable[..., Awaitable[None]]:
+def make_tip_handler(bot: QABot) -> Handler:
     async def tip(ack: Send) -> None:
-        try:
-            message = render.render_tip(bot.random_tip())
-        except Exception:
-            log.exception("/tip failed")
-            message = render.render_apology()
-        await ack(**message.as_kwargs())  # ephemeral: only the asker sees it
+        async with answer_or_apologise("/tip", apology(ack)):
+            await ack(**render.render(replies.tip(bot.random_tip())).as_kwargs())  # ephemeral
 
     return tip
 
@@ -141,23 +147,22 @@ def make_tip_handler(bot: QABot) -> Callable[..., Awaitable[None]]:
 # --- @-mentions ---------------------------------------------------------------------------
 
 
-def make_mention_handler(bot: QABot) -> Callable[..., Awaitable[None]]:
-    async def mention(event: Payload, body: Payload, say: Send) -> None:
+def make_mention_handler(bot: QABot) -> Handler:
+    async def mention(event: Payload, body: Payload, client: AsyncWebClient) -> None:
         if event.get("bot_id") or event.get("subtype") == "bot_message":
             return  # other bots, and this one, never get an answer
-        thread_ts = event.get("thread_ts") or event.get("ts")
-        try:
-            event_id = body.get("event_id") or f"{event.get('channel')}:{event.get('ts')}"
+        ctx = AskContext(PLATFORM, body.get("team_id"), event.get("channel"), event.get("user"))
+        thread_ts = str(event.get("thread_ts") or event.get("ts"))
+        event_id = body.get("event_id") or f"{ctx.channel}:{event.get('ts')}"
+        sorry = replies.note(replies.SORRY)
+        async with answer_or_apologise(
+            f"mention {event_id}", lambda: post_in_thread(client, sorry, ctx, thread_ts)
+        ):
             if not await bot.claim_event(PLATFORM, event_id):
                 log.info("event %s already handled; ignoring the retry", event_id)
                 return
-            ctx = AskContext(PLATFORM, body.get("team_id"), event.get("channel"), event.get("user"))
             asked = await bot.ask(question_text(event.get("text", "")), ctx)
-            message = render_result(asked)
-            await say(**message.as_kwargs(), thread_ts=thread_ts, unfurl_links=False)
-        except Exception:
-            log.exception("mention %s failed", body.get("event_id"))
-            await apologise(say, thread_ts=thread_ts)
+            await post_in_thread(client, reply_to(bot, asked), ctx, thread_ts)
 
     return mention
 
@@ -174,58 +179,49 @@ def action_context(body: Payload) -> AskContext:
     )
 
 
-def make_vote_handler(bot: QABot, vote: Literal["up", "down"]) -> Callable[..., Awaitable[None]]:
+def make_vote_handler(bot: QABot, vote: Literal["up", "down"]) -> Handler:
     async def on_vote(ack: Send, action: Payload, body: Payload, respond: Send) -> None:
         await ack()
-        try:
+        async with answer_or_apologise("vote", apology(respond, **EPHEMERAL)):
             log_id = int(render.decode_value(action["value"])["l"])
             stored = await bot.vote(log_id, action_context(body), vote)
-            thanks = "Thanks for the feedback!" if stored else "Sorry, I could not save your vote."
-            await respond(**render.render_text(thanks).as_kwargs(), **_ephemeral())
-        except Exception:
-            log.exception("vote failed")
-            await apologise(respond, **_ephemeral())
+            thanks = replies.note(replies.THANKS if stored else replies.VOTE_NOT_SAVED)
+            await respond(**render.render(thanks).as_kwargs(), **EPHEMERAL)
 
     return on_vote
 
 
-def make_not_this_handler(bot: QABot) -> Callable[..., Awaitable[None]]:
+def make_not_this_handler(bot: QABot) -> Handler:
     async def not_this(ack: Send, action: Payload, respond: Send) -> None:
         await ack()
-        try:
+        async with answer_or_apologise("'Not what I asked'", apology(respond, **EPHEMERAL)):
             value = render.decode_value(action["value"])
             entries = [bot.knowledge.get(str(entry_id)) for entry_id in value.get("alt", [])]
-            candidates = [Candidate(entry, 0.0) for entry in entries if entry is not None]
-            message = render.render_runners_up(str(value.get("q", "")), candidates)
-            await respond(**message.as_kwargs(), **_ephemeral())
-        except Exception:
-            log.exception("'Not what I asked' failed")
-            await apologise(respond, **_ephemeral())
+            found = [entry for entry in entries if entry is not None]
+            message = render.render(replies.others(str(value.get("q", "")), found))
+            await respond(**message.as_kwargs(), **EPHEMERAL)
 
     return not_this
 
 
-def make_pick_handler(bot: QABot, visibility: str) -> Callable[..., Awaitable[None]]:
-    async def pick(ack: Send, action: Payload, body: Payload, respond: Send, say: Send) -> None:
+def make_pick_handler(bot: QABot, public: bool) -> Handler:
+    async def pick(
+        ack: Send, action: Payload, body: Payload, respond: Send, client: AsyncWebClient
+    ) -> None:
         await ack()
-        try:
+        async with answer_or_apologise("choosing an answer", apology(respond, **EPHEMERAL)):
             value = render.decode_value(action["value"])
             ctx = action_context(body)
             asked = await bot.answer_entry(str(value["e"]), ctx, question=value.get("q"))
             if asked is None:  # the knowledge changed since the buttons were drawn
-                message = render.render_text("Sorry, that answer is no longer available.")
-                await respond(**message.as_kwargs(), **_ephemeral())
+                gone = render.render(replies.note(replies.GONE))
+                await respond(**gone.as_kwargs(), **EPHEMERAL)
                 return
             thread_ts = _thread_of(body)
             if thread_ts:  # the choice was offered in a mention's thread: answer there
-                await say(**render_result(asked).as_kwargs(), thread_ts=thread_ts)
+                await post_in_thread(client, reply_to(bot, asked), ctx, thread_ts)
                 return
-            asker = ctx.user if visibility == "in_channel" else None
-            message = render_result(asked, asker=asker)
-            await respond(**message.as_kwargs(), response_type=visibility, replace_original=False)
-        except Exception:
-            log.exception("choosing an answer failed")
-            await apologise(respond, **_ephemeral())
+            await respond_with(respond, reply_to(bot, asked), public=public, asker=ctx.user)
 
     return pick
 
@@ -236,7 +232,3 @@ def _thread_of(body: Payload) -> str | None:
     container = body.get("container") or {}
     thread_ts = message.get("thread_ts") or container.get("thread_ts")
     return str(thread_ts) if thread_ts else None
-
-
-def _ephemeral() -> dict[str, Any]:
-    return {"response_type": "ephemeral", "replace_original": False}

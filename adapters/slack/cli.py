@@ -1,13 +1,9 @@
-"""``qabot slack [--http]``: run the Slack bot (Socket Mode by default, HTTP mode with --http)."""
+"""``qabot slack [--http]``: run the Slack worker (Socket Mode by default, HTTP with --http)."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import logging
 from typing import Any
-
-log = logging.getLogger(__name__)
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
@@ -29,10 +25,9 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # Imported here so `qabot --help` stays fast and settings fail before anything connects.
-    from adapters.slack.run import serve
-    from bot.settings import load_slack_settings
+    from adapters.slack.run import SlackConnection
+    from adapters.slack.settings import load_settings
+    from bot import runtime
 
-    core, slack = load_slack_settings(mode="http" if args.http else "socket")  # ConfigError: exit 1
-    logging.getLogger().setLevel(core.log_level)
-    asyncio.run(serve(core, slack, http=args.http))
-    return 0
+    core, slack = load_settings(mode="http" if args.http else "socket")  # ConfigError: exit 1
+    return runtime.run(core, SlackConnection(slack, http=args.http))

@@ -1,7 +1,7 @@
 """The ``qabot`` command line: one module per sub-command, each with ``register(subparsers)``.
 
-Platform commands (``qabot slack``, ``qabot discord``) plug in through the ``qabot.commands``
-entry-point group, so this package never imports an adapter.
+Each platform adds its own command (``qabot <name>``) through the ``qabot.platforms``
+entry-point group (``bot.platforms``), so this package never imports an adapter.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from importlib.metadata import entry_points
 
+from bot import platforms
 from bot.cli import ask, bench, check, db, evaluate, report, tips
 from bot.errors import BotError, UsageError
 
@@ -21,26 +21,22 @@ log = logging.getLogger(__name__)
 CORE_COMMANDS = (ask, check, evaluate, bench, tips, report, db)
 
 
-def build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The full parser; a platform command's module is imported only when it is the one run."""
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser; platforms load their chat library only when their command runs."""
     parser = argparse.ArgumentParser(
         prog="qabot", description="Answer course questions from webinar Q&A and FAQ files."
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in CORE_COMMANDS:
         module.register(subparsers)
-    for point in sorted(entry_points(group="qabot.commands"), key=lambda p: p.name):
-        if point.name == command:
-            point.load()(subparsers)
-        else:  # listed in --help without importing discord.py or slack-bolt
-            subparsers.add_parser(point.name, help=f"run the {point.name.title()} bot")
+    for platform in platforms.load_all():
+        platform.command(subparsers)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    command = next((arg for arg in argv if not arg.startswith("-")), None)
-    args = build_parser(command).parse_args(argv)
+    args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=getattr(args, "log_level", None) or logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -86,7 +86,7 @@ def render_text(result: Result, threshold: float) -> str:
     if isinstance(result, Answer):
         entry = result.entry
         lines = [f"{entry.question}  (confidence {result.score:.2f})", ""]
-        for paragraph in entry.answer.splitlines():
+        for paragraph in result.text.splitlines():  # the full text, never an excerpt
             lines.append(textwrap.fill(paragraph, width) if paragraph.strip() else "")
         lines += ["", f"Source: {entry.source_title}", f"        {entry.source_url}"]
         if entry.recording_url:

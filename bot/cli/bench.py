@@ -9,7 +9,7 @@ from pathlib import Path
 from bot.benchmark import generated_entries, measure, queries_for, scaled_entries
 from bot.errors import UsageError
 from bot.knowledge import load_knowledge
-from bot.semantic import CachedEncoder, open_encoder
+from bot.semantic import open_encoder
 from bot.settings import bundled_knowledge_dir, load_core_settings
 
 MEMORY_TRACE_LIMIT = 20_000  # tracing 100,000 entries takes minutes; the target is at 10,000
@@ -31,9 +31,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--embedding-model",
         metavar="NAME",
-        help="'off' for lexical matching only, or a sentence-transformers model (embeddings "
-        "extra), whose build then includes encoding entries not yet in the cache under "
-        "DATA_DIR (default: the bundled word vectors)",
+        help="'word-vectors', 'off' for lexical matching only, or a folder holding an ONNX "
+        "sentence model; a sentence model's build includes encoding entries not yet in the "
+        "cache under DATA_DIR (default: the bundled sentence model)",
     )
     parser.set_defaults(func=run)
 
@@ -67,8 +67,7 @@ def run(args: argparse.Namespace) -> int:
         entries = scaled_entries(seed, size) if seed else generated_entries(size)
         p99, build, memory = TARGETS.get(size, (None, None, None))
         queries = queries_for(entries, args.queries)
-        # torch's memory is not ours to trace
-        trace = not isinstance(encoder, CachedEncoder) and size <= MEMORY_TRACE_LIMIT
+        trace = size <= MEMORY_TRACE_LIMIT
         figures = measure(entries, queries, trace_memory=trace, encoder=encoder)
         target = ", ".join(
             part

@@ -33,9 +33,9 @@ def add_knowledge_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--embedding-model",
         metavar="NAME",
-        help="'off' for lexical matching only, or a sentence-transformers model name or "
-        "folder, which needs the embeddings extra (env EMBEDDING_MODEL; default: the bundled "
-        "word vectors)",
+        help="'word-vectors' for the bundled word vectors, 'off' for lexical matching only, or "
+        "a folder holding an ONNX sentence model (env EMBEDDING_MODEL; default: the bundled "
+        "sentence model)",
     )
 
 

@@ -1,4 +1,4 @@
-"""``qabot tips preview`` and ``qabot tips post --platform slack|discord`` (Web API only)."""
+"""``qabot tips preview`` and ``qabot tips post --platform NAME`` (the platform's Web API only)."""
 
 from __future__ import annotations
 
@@ -6,30 +6,22 @@ import argparse
 import asyncio
 import os
 from collections.abc import Mapping, Sequence
-from importlib.metadata import entry_points
 from typing import TYPE_CHECKING
 
-from bot.errors import BotError, ConfigError, UsageError
-from bot.settings import (
-    CoreSettings,
-    TipChannel,
-    load_core_settings,
-    load_discord_settings,
-    load_slack_settings,
-)
+from bot import platforms
+from bot.config import SettingsReader
+from bot.errors import BotError, UsageError
+from bot.settings import CoreSettings, TipChannel, load_core_settings, load_settings, read_core
 
 if TYPE_CHECKING:  # the store and its drivers load only when a tip command runs
     from bot.tips import TipPoster, TipPreview
-
-POSTER_GROUP = "qabot.tip_posters"
-PLATFORMS = ("slack", "discord")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "tips",
         help="weekly tips: preview the next ones or post those that are due",
-        description="Weekly tips for the channels in SLACK_TIP_CHANNELS / DISCORD_TIP_CHANNELS.",
+        description="Weekly tips for the tip channels each platform's settings name.",
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     preview = actions.add_parser("preview", help="show the next tip of each configured channel")
@@ -42,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "no tip this week yet. Safe to run from several processes; exits 0 when there is "
         "nothing to do.",
     )
-    post.add_argument("--platform", choices=PLATFORMS, required=True)
+    post.add_argument("--platform", choices=platforms.installed(), required=True)
     post.set_defaults(func=run_post)
 
 
@@ -52,13 +44,11 @@ def run_preview(args: argparse.Namespace) -> int:
     if args.channel is not None:
         channels = {p: [c for c in cs if c.channel == args.channel] for p, cs in channels.items()}
         if not any(channels.values()):
-            raise UsageError(
-                f"channel {args.channel!r} is not in SLACK_TIP_CHANNELS or DISCORD_TIP_CHANNELS"
-            )
+            raise UsageError(f"channel {args.channel!r} is not a configured tip channel")
     for note in notes:
         print(note)
     if not any(channels.values()):
-        print("no tip channels configured (set SLACK_TIP_CHANNELS or DISCORD_TIP_CHANNELS)")
+        print("no tip channels configured (see docs/configuration.md)")
         return 0
     for platform, previews in asyncio.run(preview_tips(core, channels)).items():
         for item in previews:
@@ -82,18 +72,16 @@ def run_post(args: argparse.Namespace) -> int:
 def configured_channels(
     environ: Mapping[str, str],
 ) -> tuple[dict[str, list[TipChannel]], list[str]]:
-    """Tip channels per platform whose settings load, and a note for each that does not."""
+    """Tip channels per platform, and a note for each platform whose channels are invalid."""
     channels: dict[str, list[TipChannel]] = {}
     notes = []
-    for platform in PLATFORMS:
-        try:
-            if platform == "slack":
-                channels[platform] = list(load_slack_settings(environ, mode="api")[1].tip_channels)
-            else:
-                channels[platform] = list(load_discord_settings(environ)[1].tip_channels)
-        except ConfigError as exc:
-            if environ.get(f"{platform.upper()}_TIP_CHANNELS", "").strip():
-                notes.append(f"{platform}: skipped, {exc}")
+    for platform in platforms.load_all():
+        reader = SettingsReader(environ)
+        found = platform.tip_channels(reader, read_core(reader))
+        if reader.problems:
+            notes.append(f"{platform.name}: skipped, {'; '.join(reader.problems)}")
+        else:
+            channels[platform.name] = list(found)
     return channels, notes
 
 
@@ -134,16 +122,11 @@ async def post_due_tips(core: CoreSettings, poster: TipPoster) -> tuple[list[str
         await poster.aclose()
 
 
-def open_poster(platform: str, environ: Mapping[str, str]) -> TipPoster:
-    """Load the platform's poster from the ``qabot.tip_posters`` entry points."""
-    points = {p.name: p for p in entry_points(group=POSTER_GROUP)}
-    if platform not in points:
-        raise UsageError(f"no tip poster for {platform!r} is installed (found: {sorted(points)})")
-    try:
-        factory = points[platform].load()
-    except ImportError as exc:
-        raise UsageError(f"the {platform} tip poster cannot be loaded: {exc}") from None
-    poster: TipPoster = factory(environ)
+def open_poster(name: str, environ: Mapping[str, str]) -> TipPoster:
+    """The named platform's Web API poster; ConfigError lists every settings problem."""
+    platform = platforms.load(name)
+    _, settings = load_settings(platform.settings, environ)
+    poster: TipPoster = platform.tip_poster(settings)
     return poster
 
 

@@ -1,7 +1,8 @@
-"""Optional sentence embeddings: how they change answers, and their cache on disk.
+"""Sentence embeddings: how they change answers, and their cache on disk.
 
 The encoder is the seam: these tests put a small deterministic one there (words folded onto
-concepts), so they run without PyTorch. ``test_semantic_model.py`` runs the real model.
+concepts), so they do not depend on a model's quirks. ``test_semantic_model.py`` runs the
+bundled model.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import dataclasses
 import logging
 import re
 import shutil
-import sys
 import zlib
 from collections.abc import Sequence
 
@@ -18,12 +18,11 @@ import numpy as np
 import pytest
 
 from bot.cli import main
-from bot.errors import ConfigError
 from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.matching import Matcher
 from bot.models import Answer, NoAnswer
 from bot.off_topic import OFF_TOPIC_EXAMPLES
-from bot.semantic import CachedEncoder, open_encoder
+from bot.semantic import SENTENCE_MODEL_WEIGHTS, CachedEncoder
 
 W1 = "webinars/01-a-day-of-ai-engineer#"
 NEW_GRAD = W1 + "what-should-a-recent-or-new-grad-focus-on-to-break-into-this-role"
@@ -48,6 +47,10 @@ class ConceptEncoder:
     """Bag of concepts hashed into a vector; counts what it is asked to encode."""
 
     name = "test/concepts"
+    identity = "test/concepts-1"
+    weights = SENTENCE_MODEL_WEIGHTS
+    blocking = True
+    nbytes = 0
 
     def __init__(self) -> None:
         self.encoded: list[str] = []
@@ -61,6 +64,9 @@ class ConceptEncoder:
                 vectors[row, zlib.crc32(concept.encode()) % DIMENSIONS] += 1.0
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return vectors / np.maximum(norms, 1e-9)
+
+    def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
+        return self.encode(texts)
 
 
 @pytest.fixture(name="encoder")
@@ -181,29 +187,10 @@ def test_an_unwritable_cache_still_answers(bundled_knowledge, tmp_path, caplog) 
     assert isinstance(matcher.ask("tips for students to break into AI engineering"), Answer)
 
 
-def test_without_the_extra_the_setting_says_what_to_install(monkeypatch, tmp_path) -> None:
-    monkeypatch.setitem(sys.modules, "sentence_transformers", None)  # as if not installed
-
-    with pytest.raises(ConfigError) as caught:
-        open_encoder("sentence-transformers/all-MiniLM-L6-v2", tmp_path)
-
-    assert "pip install 'course-qa-bot[embeddings]'" in str(caught.value)
-    assert "EMBEDDING_MODEL" in str(caught.value)
-
-
-def test_sentence_embeddings_are_off_by_default(tmp_path) -> None:
-    encoder = open_encoder(None, tmp_path)
-
-    assert not isinstance(encoder, CachedEncoder)
-    assert not (tmp_path / "embeddings").exists()
-
-
-def test_cli_reports_the_missing_extra_without_a_traceback(monkeypatch, capsys) -> None:
-    monkeypatch.setitem(sys.modules, "sentence_transformers", None)
-
+def test_cli_reports_a_wrong_embedding_model_without_a_traceback(capsys) -> None:
     status = main(["ask", "--embedding-model", "all-MiniLM-L6-v2", "what is rag?"])
 
     err = capsys.readouterr().err
     assert status != 0
-    assert "course-qa-bot[embeddings]" in err
+    assert "EMBEDDING_MODEL='all-MiniLM-L6-v2'" in err
     assert "Traceback" not in err

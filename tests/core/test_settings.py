@@ -6,14 +6,11 @@ import datetime as dt
 
 import pytest
 
+from adapters.discord.settings import load_settings as load_discord_settings
+from adapters.slack.settings import load_settings as load_slack_settings
 from bot.errors import ConfigError
 from bot.schedule import parse_weekly_slot
-from bot.settings import (
-    load_core_settings,
-    load_discord_settings,
-    load_slack_settings,
-    parse_tip_channels,
-)
+from bot.settings import load_core_settings, parse_tip_channels
 
 
 def test_core_defaults_need_no_environment() -> None:

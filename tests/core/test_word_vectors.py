@@ -1,4 +1,4 @@
-"""The bundled word vectors: on by default, and what they change for a member."""
+"""The bundled word vectors (EMBEDDING_MODEL=word-vectors): what they change for a member."""
 
 from __future__ import annotations
 
@@ -32,9 +32,9 @@ def _similarity(vectors: WordVectors, a: str, b: str) -> float:
     return float(first @ second)
 
 
-def test_meaning_comes_from_the_bundled_word_vectors_unless_turned_off(tmp_path) -> None:
-    for default in (None, "", "word-vectors", " Word-Vectors "):
-        assert isinstance(open_encoder(default, tmp_path), WordVectors)
+def test_embedding_model_word_vectors_names_them_and_off_turns_meaning_off(tmp_path) -> None:
+    for named in ("word-vectors", " Word-Vectors "):
+        assert isinstance(open_encoder(named, tmp_path), WordVectors)
     for off in ("off", "OFF", " none "):
         assert open_encoder(off, tmp_path) is None
 

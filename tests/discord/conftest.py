@@ -14,8 +14,10 @@ from discord_support import KNOWLEDGE, Clock, Connect
 from fake_discord import TOKEN, FakeDiscord
 
 from adapters.discord.client import QAClient, create_bot
+from adapters.discord.settings import DiscordSettings
+from adapters.discord.settings import load_settings as load_discord_settings
 from bot.service import QABot
-from bot.settings import CoreSettings, DiscordSettings, load_discord_settings
+from bot.settings import CoreSettings
 
 
 @pytest.fixture(autouse=True)

@@ -6,6 +6,7 @@ import dataclasses
 import logging
 from typing import Any
 
+import discord
 import pytest
 from discord_support import EPOCH, FUTURE, Clock, Connect, a_miss
 from fake_discord import (
@@ -23,9 +24,10 @@ from fake_discord import (
 )
 
 from adapters.discord.client import QAClient
-from adapters.discord.replies import SORRY
+from adapters.discord.settings import DiscordSettings
+from bot.replies import SORRY
 from bot.service import QABot
-from bot.settings import CoreSettings, DiscordSettings
+from bot.settings import CoreSettings
 
 MESSAGES = rf"/channels/{CHANNEL_ID}/messages"
 NO_PINGS = {"parse": [], "replied_user": False}
@@ -129,7 +131,8 @@ async def test_bare_mention_gets_help_and_a_miss_gets_suggestion_buttons(
     _, miss = await fake.wait_for("POST", MESSAGES, count=2)
     assert "Did you mean" in miss.json["content"]
     labels = [b["label"] for row in miss.json["components"] for b in row["components"]]
-    assert labels == [c.entry.question for c in expected.suggestions]
+    source = "Webinar 7: Shipping Course Projects"
+    assert labels == [f"{c.entry.question} · {source}" for c in expected.suggestions]
     assert miss.json["allowed_mentions"] == NO_PINGS
 
 
@@ -179,7 +182,8 @@ async def test_a_long_answer_is_cut_at_a_sentence_with_a_link_to_the_rest(
     description = embed["description"]
     assert len(description) <= 4096
     body, _, link = description.rpartition("\n\n")
-    assert body.endswith("quiz.") and link.startswith("[Read the full answer](https://")
+    assert 600 <= len(body) <= 900  # a readable first part, cut after a whole sentence
+    assert body.endswith("quiz. …") and link.startswith("[Read the full answer](https://")
     total = len(embed["title"]) + len(description) + len(embed["footer"]["text"])
     assert total <= 6000
 
@@ -194,3 +198,13 @@ async def test_a_refused_command_sync_is_logged_and_mentions_still_work(
     await mention(fake, "how do I get the recording?")
     [reply] = await fake.wait_for("POST", MESSAGES)
     assert reply.json["embeds"]
+
+
+async def test_a_bot_that_never_joins_voice_logs_no_voice_warning(
+    connect: Connect, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(discord.VoiceClient, "warn_nacl", True)  # as in a fresh process
+    monkeypatch.setattr(discord.VoiceClient, "warn_dave", True)
+    with caplog.at_level(logging.INFO, logger="discord"):
+        await connect()
+    assert "voice will NOT be supported" not in caplog.text

@@ -9,11 +9,12 @@ from discord_support import EPOCH, FUTURE, Connect, a_miss
 from fake_discord import APP_ID, Call, FakeDiscord, click, custom_ids, slash, user
 
 from adapters.discord.client import QAClient
-from adapters.discord.replies import SORRY
 from bot.models import Answer
+from bot.replies import SORRY
 from bot.service import QABot
 
 EPHEMERAL = 64
+WEBINAR_7 = "Webinar 7: Shipping Course Projects"  # the source label of every fixture entry
 LONG_QUESTION = (
     "What is the single most important thing to keep in mind when you are building an "
     "evaluation dataset for a retrieval augmented generation system in production?"
@@ -89,7 +90,10 @@ async def test_autocomplete_offers_at_most_25_choices_of_at_most_100_characters(
         assert 0 < len(choices) <= 25
         assert all(0 < len(c["name"]) <= 100 and 0 < len(c["value"]) <= 100 for c in choices)
         values += [c["value"] for c in choices]
-    assert choices[0]["name"] == LONG_QUESTION[:99].rsplit(" ", 1)[0] + "…"
+    # Long questions are cut so the source stays readable: near-twins can be told apart.
+    question, source = choices[0]["name"].split(" · ")
+    assert question.endswith("…") and LONG_QUESTION.startswith(question[:-1])
+    assert source == "Webinar 7: Shipping Course…"
     assert choices[0]["value"].startswith("k:")  # the entry id is 187 characters long
     assert any(value.startswith("webinars/") for value in values)  # short ids are used as is
 
@@ -116,7 +120,7 @@ async def test_a_miss_shows_suggestion_buttons_to_the_asker_only(
     data = callback.json["data"]
     assert callback.json["type"] == 4 and data["flags"] & EPHEMERAL
     labels = [b["label"] for row in data["components"] for b in row["components"]]
-    assert labels == [c.entry.question for c in expected.suggestions]
+    assert labels == [f"{c.entry.question} · {WEBINAR_7}" for c in expected.suggestions]
     # Picking a suggestion posts that answer for everyone.
     picked = await interact(fake, click(created(fake, callback), custom_ids(data)[1]))
     assert picked.json["type"] == 4 and not picked.json["data"].get("flags")
@@ -152,7 +156,7 @@ async def test_not_what_i_asked_shows_runners_up_to_the_clicker_and_posts_the_ch
     data = other.json["data"]
     assert other.json["type"] == 4 and data["flags"] & EPHEMERAL
     labels = [b["label"] for row in data["components"] for b in row["components"]]
-    assert labels == [c.entry.question for c in expected.runners_up]
+    assert labels == [f"{c.entry.question} · {WEBINAR_7}" for c in expected.runners_up]
     choice = await interact(fake, click(created(fake, other), custom_ids(data)[0]))
     posted = choice.json["data"]
     assert not posted.get("flags")  # posted to the channel

@@ -1,13 +1,14 @@
-"""Rendering within Discord's limits, entry keys and the mention cooldown (no network)."""
+"""Embeds from the core's replies within Discord's limits, entry keys and the cooldown."""
 
 from __future__ import annotations
 
 import pytest
 
 from adapters.discord import render
-from adapters.discord.cooldown import MentionCooldown, Verdict, cooldown_note
+from adapters.discord.cooldown import MentionCooldown, Verdict
 from adapters.discord.keys import EntryKeys
-from bot.models import Entry, NoAnswer, NoAnswerReason
+from bot import replies
+from bot.models import Entry
 
 
 def entry(**changes: object) -> Entry:
@@ -26,8 +27,12 @@ def entry(**changes: object) -> Entry:
     return Entry(**values)  # type: ignore[arg-type]
 
 
+def embed_of(shown: Entry) -> render.discord.Embed:
+    return render.embed(replies.tip(shown))
+
+
 def test_embed_has_question_answer_source_link_and_footer() -> None:
-    embed = render.entry_embed(entry())
+    embed = embed_of(entry())
     assert embed.title == "How do I get the recording?"
     assert embed.url == entry().source_url
     assert embed.description is not None
@@ -38,24 +43,22 @@ def test_embed_has_question_answer_source_link_and_footer() -> None:
 
 
 def test_footer_adds_the_date_when_the_title_lacks_it() -> None:
-    embed = render.entry_embed(entry(source_title="Course › Homework", date="2026-03-03"))
+    embed = embed_of(entry(source_title="Course › Homework", date="2026-03-03"))
     assert embed.footer.text == "Course › Homework · 2026-03-03"
 
 
-def test_long_answer_is_cut_at_a_sentence_with_a_read_more_link() -> None:
+def test_a_long_answer_shows_its_first_part_with_a_read_more_link() -> None:
     sentences = " ".join(f"Sentence number {i} explains one more detail." for i in range(400))
-    embed = render.entry_embed(entry(answer=sentences))
+    embed = embed_of(entry(answer=sentences))
     assert embed.description is not None
-    assert len(embed.description) <= render.DESCRIPTION_LIMIT
     body, _, links = embed.description.rpartition("\n\n")
-    assert body.endswith("detail.")
+    assert 600 <= len(body) <= 900 and body.endswith("detail. …")
     assert links.startswith(f"[Read the full answer]({entry().source_url})")
-    assert len(embed) <= render.EMBED_TOTAL_LIMIT
 
 
 def test_huge_title_footer_and_answer_stay_within_every_limit() -> None:
     huge = entry(question="Why " * 200, answer="word " * 3000, source_title="T" * 3000, date=None)
-    embed = render.tip_embed(huge)
+    embed = render.embed(replies.tip(huge, weekly=True))
     assert embed.title is not None and len(embed.title) <= render.TITLE_LIMIT
     assert embed.footer.text is not None and len(embed.footer.text) <= render.FOOTER_LIMIT
     assert embed.description is not None and len(embed.description) <= render.DESCRIPTION_LIMIT
@@ -63,27 +66,9 @@ def test_huge_title_footer_and_answer_stay_within_every_limit() -> None:
 
 
 def test_local_file_sources_get_no_link_discord_would_reject() -> None:
-    local = entry(source_url="file:///srv/knowledge/x.md#a", recording_url=None)
-    embed = render.entry_embed(local)
+    embed = embed_of(entry(source_url="file:///srv/knowledge/x.md#a", recording_url=None))
     assert embed.url is None
     assert "file://" not in (embed.description or "")
-
-
-def test_cut_at_sentence_keeps_whole_sentences() -> None:
-    assert render.cut_at_sentence("One. Two. Three.", 100) == ("One. Two. Three.", False)
-    assert render.cut_at_sentence("One two. Three four five six.", 20) == ("One two.", True)
-
-
-def test_no_answer_texts() -> None:
-    empty = render.no_answer_text(NoAnswer("", NoAnswerReason.EMPTY), bot_name="CourseBot")
-    assert "@CourseBot" in empty and "/ask" in empty
-    miss = render.no_answer_text(NoAnswer("x", NoAnswerReason.LOW_CONFIDENCE))
-    assert "rephrasing" in miss
-
-
-def test_choice_names_and_labels_fit_discord_limits() -> None:
-    assert len(render.choice_name("q" * 300)) == render.CHOICE_LIMIT
-    assert len(render.label("word " * 40)) <= render.LABEL_LIMIT
 
 
 def test_long_entry_ids_become_short_stable_choice_values() -> None:
@@ -105,7 +90,7 @@ def test_cooldown_allows_limit_then_warns_once_then_stays_silent(limit: int) -> 
     assert [cooldown.check("u").verdict for _ in range(limit)] == [Verdict.ALLOW] * limit
     warned = cooldown.check("u")
     assert warned.verdict is Verdict.WARN and warned.wait_seconds == 60
-    assert "60 seconds" in cooldown_note(warned)
+    assert "60 seconds" in replies.slow_down(warned.wait_seconds)
     assert cooldown.check("u").verdict is Verdict.SILENT
     assert cooldown.check("other").verdict is Verdict.ALLOW  # per user
     now[0] = 60.0

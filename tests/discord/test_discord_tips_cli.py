@@ -8,31 +8,38 @@ import os
 import signal
 import socket
 import sys
-from importlib.metadata import entry_points
 from pathlib import Path
 
 import aiohttp
 import pytest
-from discord_support import Connect
 from fake_discord import APP_ID, CHANNEL_ID, FakeDiscord
 
 from adapters.discord import cli
-from adapters.discord.tips import DiscordTipPoster, open_poster
+from adapters.discord.connection import DiscordConnection
+from adapters.discord.settings import load_settings as load_discord_settings
+from adapters.discord.tips import DiscordTipPoster
+from bot.cli.tips import open_poster
 from bot.errors import BotError, ConfigError
 from bot.knowledge import load_knowledge
 from bot.models import Entry, Tip
+from bot.runtime import serve
 from bot.service import QABot
-from bot.settings import load_discord_settings
 
 MESSAGES = rf"/channels/{CHANNEL_ID}/messages"
 
 
 async def test_the_worker_posts_the_weekly_tip_once(
-    connect: Connect, fake: FakeDiscord, qabot: QABot, environ: dict[str, str]
+    fake: FakeDiscord, qabot: QABot, environ: dict[str, str]
 ) -> None:
-    _, settings = load_discord_settings({**environ, "DISCORD_TIP_CHANNELS": str(CHANNEL_ID)})
-    await connect(settings)  # Monday 10:00 UTC, after the default "mon 09:00 UTC" slot
-    [post] = await fake.wait_for("POST", MESSAGES)
+    env = {**environ, "DISCORD_TIP_CHANNELS": f"{CHANNEL_ID}=mon 00:00 UTC"}
+    core, settings = load_discord_settings(env)
+    stop = asyncio.Event()
+    worker = asyncio.create_task(serve(core, DiscordConnection(settings), stop=stop))
+    try:
+        [post] = await fake.wait_for("POST", MESSAGES)
+    finally:
+        stop.set()
+        await asyncio.wait_for(worker, 5)
     embed = post.json["embeds"][0]
     assert embed["author"]["name"] == "💡 Tip of the week" and embed["title"]
     assert post.json["allowed_mentions"] == {"parse": []}
@@ -46,8 +53,9 @@ async def test_the_worker_posts_the_weekly_tip_once(
 async def test_open_poster_posts_over_rest_without_a_gateway(
     fake: FakeDiscord, qabot: QABot, environ: dict[str, str]
 ) -> None:
-    [point] = [p for p in entry_points(group="qabot.tip_posters") if p.name == "discord"]
-    poster = point.load()({**environ, "DISCORD_TIP_CHANNELS": f"{CHANNEL_ID}=wed 10:00 UTC"})
+    poster = open_poster(
+        "discord", {**environ, "DISCORD_TIP_CHANNELS": f"{CHANNEL_ID}=wed 10:00 UTC"}
+    )
     assert isinstance(poster, DiscordTipPoster) and poster.platform == "discord"
     assert [c.channel for c in poster.channels] == [str(CHANNEL_ID)]
     try:
@@ -69,7 +77,7 @@ async def test_open_poster_posts_over_rest_without_a_gateway(
 
 
 async def test_a_rejected_token_is_reported_clearly(environ: dict[str, str]) -> None:
-    poster = open_poster({**environ, "DISCORD_TOKEN": "wrong"})
+    poster = open_poster("discord", {**environ, "DISCORD_TOKEN": "wrong"})
     with pytest.raises(BotError, match="DISCORD_TOKEN"):
         await poster.post(Tip(_any_entry(), "discord", str(CHANNEL_ID), "2026-W49"))
     await poster.aclose()
@@ -78,11 +86,12 @@ async def test_a_rejected_token_is_reported_clearly(environ: dict[str, str]) -> 
 def test_every_settings_problem_is_reported_at_once() -> None:
     with pytest.raises(ConfigError) as caught:
         open_poster(
+            "discord",
             {
                 "DISCORD_API_URL": "discord.com/api",
                 "DISCORD_GUILD_IDS": "main-server",
                 "DISCORD_MENTION_COOLDOWN": "lots",
-            }
+            },
         )
     text = str(caught.value)
     for name in (
@@ -93,7 +102,7 @@ def test_every_settings_problem_is_reported_at_once() -> None:
     ):
         assert name in text
     with pytest.raises(ConfigError, match="#general"):
-        open_poster({"DISCORD_TOKEN": "t", "DISCORD_TIP_CHANNELS": "#general"})
+        open_poster("discord", {"DISCORD_TOKEN": "t", "DISCORD_TIP_CHANNELS": "#general"})
 
 
 def test_qabot_discord_without_a_token_exits_before_connecting(
@@ -114,11 +123,11 @@ async def test_serve_connects_runs_and_stops_on_sigterm(
     cli.register(parser.add_subparsers())
     assert parser.parse_args(["discord"]).func is cli.run
     core, settings = load_discord_settings(environ)
-    serving = asyncio.create_task(cli.serve(core, settings))
+    serving = asyncio.create_task(serve(core, DiscordConnection(settings)))
     await fake.wait_connected()
     await fake.wait_for("PUT", rf"/applications/{APP_ID}/commands")
     os.kill(os.getpid(), signal.SIGTERM)  # what Heroku sends on a restart
-    assert await asyncio.wait_for(serving, 5) == 0
+    assert await asyncio.wait_for(serving, 5) is None
 
 
 async def test_serve_exposes_metrics_on_metrics_port_while_running(
@@ -128,7 +137,7 @@ async def test_serve_exposes_metrics_on_metrics_port_while_running(
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     core, settings = load_discord_settings({**environ, "METRICS_PORT": str(port)})
-    serving = asyncio.create_task(cli.serve(core, settings))
+    serving = asyncio.create_task(serve(core, DiscordConnection(settings)))
     await fake.wait_connected()
     async with aiohttp.ClientSession() as http:
         async with http.get(f"http://127.0.0.1:{port}/metrics") as response:
@@ -137,7 +146,7 @@ async def test_serve_exposes_metrics_on_metrics_port_while_running(
         async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
             assert (await response.json())["status"] == "ok"
         os.kill(os.getpid(), signal.SIGTERM)
-        assert await asyncio.wait_for(serving, 5) == 0
+        assert await asyncio.wait_for(serving, 5) is None
         with pytest.raises(aiohttp.ClientConnectionError):  # stopped with the bot
             await http.get(f"http://127.0.0.1:{port}/healthz")
 
@@ -145,7 +154,7 @@ async def test_serve_exposes_metrics_on_metrics_port_while_running(
 async def test_serve_reports_a_rejected_token(fake: FakeDiscord, environ: dict[str, str]) -> None:
     core, settings = load_discord_settings({**environ, "DISCORD_TOKEN": "wrong"})
     with pytest.raises(BotError, match="DISCORD_TOKEN"):
-        await asyncio.wait_for(cli.serve(core, settings), 5)
+        await asyncio.wait_for(serve(core, DiscordConnection(settings)), 5)
 
 
 def _any_entry() -> Entry:

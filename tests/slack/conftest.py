@@ -14,8 +14,9 @@ from slack_side import SlackSide, StartSlack, environ
 
 from adapters.slack.app import build_app
 from adapters.slack.run import build_web_app
+from adapters.slack.settings import SlackSettings
+from adapters.slack.settings import load_settings as load_slack_settings
 from bot.service import QABot
-from bot.settings import SlackSettings, load_slack_settings
 
 
 @pytest.fixture

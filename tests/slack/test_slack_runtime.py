@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import logging
 import time
 from pathlib import Path
 from typing import Any
@@ -17,25 +18,29 @@ from fake_slack import TEAM, FakeSlack, wait_for
 from slack_side import environ, mention
 
 from adapters.slack import cli
-from adapters.slack.run import serve
-from adapters.slack.tips import open_poster
+from adapters.slack.app import build_app
+from adapters.slack.run import SlackConnection
+from adapters.slack.settings import SlackSettings
+from adapters.slack.settings import load_settings as load_slack_settings
+from bot.cli.tips import open_poster
 from bot.errors import BotError, ConfigError
+from bot.runtime import serve
 from bot.service import QABot
-from bot.settings import load_slack_settings
 
 MANIFEST = Path(cli.__file__).with_name("manifest.yaml")
 ALWAYS_DUE = "mon 00:00 UTC"  # this week's slot is always in the past, whatever today is
 
 
 async def test_socket_mode_worker_answers_commands_events_and_posts_tips(
-    tmp_path: Path, fake: FakeSlack
+    tmp_path: Path, fake: FakeSlack, caplog: pytest.LogCaptureFixture
 ) -> None:
     env = environ(tmp_path, fake, SLACK_APP_TOKEN="xapp-1-test", SLACK_TIP_CHANNELS="C9")
     env.pop("SLACK_SIGNING_SECRET")  # Socket Mode needs no signing secret
     env["TIP_SCHEDULE"] = ALWAYS_DUE
     core, settings = load_slack_settings(env, mode="socket")
     stop = asyncio.Event()
-    worker = asyncio.create_task(serve(core, settings, http=False, stop=stop))
+    caplog.set_level(logging.INFO, logger="bot.runtime")
+    worker = asyncio.create_task(serve(core, SlackConnection(settings, http=False), stop=stop))
     try:
         await wait_for(lambda: fake.connected)
         command = {
@@ -67,6 +72,9 @@ async def test_socket_mode_worker_answers_commands_events_and_posts_tips(
     by_channel = {p["channel"]: p for p in fake.of("chat.postMessage")}
     assert by_channel["C1"]["thread_ts"] == "1700000000.000100"
     assert by_channel["C9"]["text"].startswith("💡 Tip of the week")  # the worker's scheduler
+    [started] = [r.getMessage() for r in caplog.records if "worker started" in r.getMessage()]
+    assert started.startswith("slack worker started; matching: lexical + meaning")
+    assert "store: sqlite " in started and "tip channels: C9 (mon 00:00 UTC)" in started
 
 
 def envelope(envelope_id: str, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -86,7 +94,7 @@ async def test_tip_poster_posts_each_channel_once_a_week(
     env = environ(tmp_path, fake, SLACK_TIP_CHANNELS=f"C7, C8={ALWAYS_DUE}")
     env.pop("SLACK_SIGNING_SECRET")  # the Web API needs only the bot token
     env["TIP_SCHEDULE"] = ALWAYS_DUE
-    poster = open_poster(env)
+    poster = open_poster("slack", env)
     assert poster.platform == "slack" and [c.channel for c in poster.channels] == ["C7", "C8"]
     fake.fail("chat.postMessage", 429)  # rate limited once: waited out, not a failure
     scheduler = qabot.tip_scheduler("slack", poster.channels)
@@ -103,7 +111,7 @@ async def test_tip_poster_posts_each_channel_once_a_week(
 
 def test_tip_poster_reports_missing_settings() -> None:
     with pytest.raises(ConfigError) as error:
-        open_poster({"SLACK_API_URL": "not a url"})
+        open_poster("slack", {"SLACK_API_URL": "not a url"})
     assert any("SLACK_BOT_TOKEN" in p for p in error.value.problems)
     assert any("SLACK_API_URL" in p for p in error.value.problems)
 
@@ -141,7 +149,7 @@ async def test_http_mode_binds_the_port_and_refuses_unsigned_requests(
     env = environ(tmp_path, fake, PORT=str(unused_tcp_port))
     core, settings = load_slack_settings(env, mode="http")
     stop = asyncio.Event()
-    worker = asyncio.create_task(serve(core, settings, http=True, stop=stop))
+    worker = asyncio.create_task(serve(core, SlackConnection(settings, http=True), stop=stop))
     base = f"http://127.0.0.1:{unused_tcp_port}"
     try:
         async with aiohttp.ClientSession() as http:
@@ -183,5 +191,18 @@ async def test_a_refused_token_stops_the_worker_with_a_clear_message(
     env = environ(tmp_path, fake, SLACK_APP_TOKEN="xapp-1-test")
     core, settings = load_slack_settings(env, mode="socket")
     with pytest.raises(BotError, match="Slack refused SLACK_BOT_TOKEN \\(invalid_auth\\)"):
-        await serve(core, settings, http=False, stop=asyncio.Event())
+        await serve(core, SlackConnection(settings, http=False), stop=asyncio.Event())
     assert not [c for c in fake.calls if c.method == "apps.connections.open"]
+
+
+def test_the_app_logs_no_startup_noise(
+    slack_settings: SlackSettings,
+    qabot: QABot,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", slack_settings.bot_token)  # as in production
+    with caplog.at_level(logging.DEBUG):
+        app = build_app(qabot, slack_settings)
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert app.client.base_url == slack_settings.api_url + "/"  # bolt's client, set up

@@ -48,7 +48,9 @@ async def bots(tmp_path: Path) -> AsyncIterator[list[QABot]]:
 
 async def start(bots: list[QABot], url: str, data_dir: Path) -> QABot:
     settings = dataclasses.replace(
-        load_core_settings({"DATABASE_URL": url, "DATA_DIR": str(data_dir)}),
+        load_core_settings(
+            {"DATABASE_URL": url, "DATA_DIR": str(data_dir), "EMBEDDING_MODEL": "word-vectors"}
+        ),
         knowledge_dir=REPO / "knowledge",
     )
     bot = await QABot.start(settings, metrics=Metrics())

@@ -1,0 +1,235 @@
+"""Replies, decided once for every platform: what to say, to whom, and what to offer.
+
+The rules: an answer is public and shows a first part of the text with a link to the rest;
+its runners-up wait behind "Not what I asked". A miss (no confident answer) and usage help
+go only to the asker, with suggestions to pick from, or else a plain word on what the bot
+can answer. Every sentence the bot says is written here. Adapters translate a ``Reply`` into
+Block Kit or an embed and decide nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from dataclasses import dataclass
+
+from bot.display import clip, excerpt, tidy
+from bot.knowledge import KnowledgeBase
+from bot.models import Answer, Entry, NoAnswerReason, Result
+
+log = logging.getLogger(__name__)
+
+# --- wording -----------------------------------------------------------------------------
+
+SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
+THANKS = "Thanks for the feedback!"
+VOTE_NOT_SAVED = "Sorry, I couldn't record your vote right now. Please try again in a moment."
+GONE = "That answer is no longer in the knowledge base. Try `/ask` with your question."
+OTHERS = "Other answers that might fit. Pick one to post it:"
+NO_OTHERS = (
+    "I have no other close matches for that question. Try `/ask` with different words, "
+    "or ask in the channel."
+)
+SOURCE = "Source"
+RECORDING = "Recording"
+READ_MORE = "Read the full answer"
+TIP = "💡 Tip"
+TIP_OF_THE_WEEK = "💡 Tip of the week"
+QUESTION_SHOWN = 200  # characters of a member's question quoted back to them
+TOPICS_LISTED = 4
+
+
+def usage(bot_name: str | None = None) -> str:
+    mention = f"`@{bot_name} where are the slides?`" if bot_name else "mention me with a question"
+    return (
+        "Ask me a question about the course, for example `/ask how do I get the recording?`, "
+        f"or {mention}. `/tip` shows a random tip."
+    )
+
+
+def slow_down(seconds: int) -> str:
+    unit = "second" if seconds == 1 else "seconds"
+    return (
+        f"You're asking faster than I can keep up. Give me {seconds} {unit} and ask again, "
+        "or use `/ask`."
+    )
+
+
+def miss(question: str, *, suggestions: bool, topics: str) -> str:
+    quoted = f"“{clip(question, QUESTION_SHOWN)}”"
+    if suggestions:
+        return f"I couldn't find a confident answer to {quoted}. Did you mean one of these?"
+    return (
+        f"I couldn't find an answer to {quoted}. I answer questions about {topics}. "
+        "Try `/ask` with other words, or ask in the channel."
+    )
+
+
+# --- what a reply is ---------------------------------------------------------------------
+
+
+class Kind(enum.Enum):
+    ANSWER = "answer"  # an entry answering the member: votes and "Not what I asked"
+    TIP = "tip"  # an entry shown as a tip
+    NOTE = "note"  # a sentence of ours, perhaps with entries to pick from
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    label: str  # "Webinar 7: Shipping (March 3, 2026)" or "Course › Section · date"
+    url: str  # the entry's deep link (a file:// link in a local checkout)
+    recording_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """An entry offered to pick: its question labelled with where it comes from."""
+
+    entry_id: str
+    question: str
+    source: str  # "Course › Section" or the webinar's title
+
+    def label(self, limit: int) -> str:
+        """``question · source`` in ``limit`` characters, the source kept readable."""
+        question = " ".join(self.question.split())
+        source = clip(self.source, max(limit // 3, limit - len(question) - 3))
+        room = limit - len(source) - 3
+        if room < 12:  # too short for both: the question alone
+            return clip(question, limit)
+        return f"{clip(question, room)} · {source}"
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What to send, for any platform."""
+
+    kind: Kind
+    text: str  # markdown: an entry's first part (or whole), or our own sentence
+    private: bool = False  # only the asker sees it
+    title: str | None = None  # the entry's question (answers and tips)
+    heading: str | None = None  # a tip's "💡 Tip of the week"
+    source: Source | None = None
+    full_answer_url: str | None = None  # set when ``text`` is only the first part
+    choices: tuple[Choice, ...] = ()  # entries to pick from
+    others: tuple[Choice, ...] = ()  # an answer's runners-up, behind "Not what I asked"
+    log_id: int | None = None  # an answer's log row, for votes
+    question: str = ""  # what the member asked
+
+
+# --- deciding ----------------------------------------------------------------------------
+
+
+def reply_to(
+    result: Result,
+    log_id: int | None,
+    knowledge: KnowledgeBase,
+    *,
+    bot_name: str | None = None,
+) -> Reply:
+    """The reply to a member's question: an answer, a miss, or usage help."""
+    if isinstance(result, Answer):
+        return _entry_reply(
+            Kind.ANSWER,
+            result.entry,
+            result.text,
+            others=tuple(choice(c.entry) for c in result.runners_up),
+            log_id=log_id,
+            question=result.question,
+        )
+    if result.reason is NoAnswerReason.EMPTY:
+        return note(usage(bot_name))
+    suggestions = tuple(choice(c.entry) for c in result.suggestions)
+    text = miss(result.question, suggestions=bool(suggestions), topics=topics(knowledge))
+    return Reply(Kind.NOTE, text, private=True, choices=suggestions, question=result.question)
+
+
+def tip(entry: Entry, *, weekly: bool = False) -> Reply:
+    heading = TIP_OF_THE_WEEK if weekly else TIP
+    return _entry_reply(Kind.TIP, entry, entry.answer, heading=heading)
+
+
+def others(question: str, entries: Iterable[Entry]) -> Reply:
+    """After "Not what I asked": the runners-up to pick from, for the clicker only."""
+    choices = tuple(choice(entry) for entry in entries)
+    return Reply(
+        Kind.NOTE, OTHERS if choices else NO_OTHERS, True, choices=choices, question=question
+    )
+
+
+def note(text: str) -> Reply:
+    """A sentence of ours for the asker only (thanks, usage, "no longer available")."""
+    return Reply(Kind.NOTE, text, private=True)
+
+
+def _entry_reply(
+    kind: Kind,
+    entry: Entry,
+    text: str,
+    *,
+    heading: str | None = None,
+    others: tuple[Choice, ...] = (),
+    log_id: int | None = None,
+    question: str = "",
+) -> Reply:
+    """An entry shown: the first part of ``text`` (or all of it), its source and title."""
+    part = excerpt(tidy(text))
+    return Reply(
+        kind,
+        part.text,
+        title=entry.question,
+        heading=heading,
+        source=Source(source_label(entry), entry.source_url, entry.recording_url),
+        full_answer_url=entry.source_url if part.cut else None,
+        others=others,
+        log_id=log_id,
+        question=question,
+    )
+
+
+def source_label(entry: Entry) -> str:
+    """The source as a source line reads: its title, and the date when the title lacks it."""
+    if entry.date and entry.date not in entry.source_title:
+        return f"{entry.source_title} · {entry.date}"
+    return entry.source_title
+
+
+def short_source(entry: Entry) -> str:
+    """Where an entry comes from, briefly: "Course › Section", or the webinar's title."""
+    if entry.date:
+        return entry.source_title.removesuffix(f" ({entry.date})")
+    return entry.source_title
+
+
+def choice(entry: Entry) -> Choice:
+    return Choice(entry.id, entry.question, short_source(entry))
+
+
+def topics(knowledge: KnowledgeBase) -> str:
+    """What the knowledge covers: its webinars' titles and its courses' names."""
+    names = list(dict.fromkeys(short_source(e).split(" › ")[0] for e in knowledge.entries))
+    if not names:
+        return "the course"
+    shown, rest = names[:TOPICS_LISTED], len(names) - TOPICS_LISTED
+    if rest > 0:
+        return ", ".join(shown) + f" and {rest} more"
+    return " and ".join([", ".join(shown[:-1]), shown[-1]]) if len(shown) > 1 else shown[0]
+
+
+# --- answering or apologising --------------------------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def answer_or_apologise(
+    what: str, apologise: Callable[[], Awaitable[object]]
+) -> AsyncIterator[None]:
+    """Run a handler; on an error, log it and tell the member politely (never a traceback)."""
+    try:
+        yield
+    except Exception:
+        log.exception("%s failed", what)
+        try:
+            await apologise()
+        except Exception:
+            log.warning("could not tell the member about the error", exc_info=True)

@@ -1,0 +1,60 @@
+"""The encoder seam: callers ask an encoder whether it blocks and what it holds, never its class."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.matching import Matcher
+from bot.meaning import MeaningWeights
+from bot.models import AskContext
+from bot.service import QABot
+from bot.settings import load_core_settings
+from bot.word_vectors import load_word_vectors
+
+
+class RecordingEncoder:
+    """The bundled word vectors, claiming to block or not, noting where questions are encoded."""
+
+    def __init__(self, blocking: bool) -> None:
+        self.inner = load_word_vectors()
+        self.name = "recording"
+        self.blocking = blocking
+        self.nbytes = self.inner.nbytes
+        self.threads: list[int] = []
+
+    @property
+    def weights(self) -> MeaningWeights:
+        return self.inner.weights
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.threads.append(threading.get_ident())
+        return self.inner.encode(texts)
+
+    def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
+        return self.inner.encode_documents(texts)
+
+
+def test_the_bundled_word_vectors_do_not_block_and_say_what_they_hold() -> None:
+    vectors = load_word_vectors()
+    assert vectors.blocking is False and vectors.nbytes > 1_000_000
+
+
+@pytest.mark.parametrize("blocking", [False, True])
+async def test_only_an_encoder_that_blocks_is_sent_to_a_thread(
+    tmp_path: Path, blocking: bool
+) -> None:
+    core = load_core_settings({"DATA_DIR": str(tmp_path), "USER_ID_SALT": "s"})
+    bot = await QABot.start(core)
+    try:
+        encoder = RecordingEncoder(blocking)
+        bot.matcher = Matcher(bot.knowledge, core.threshold, encoder)
+        await bot.ask("how do I become an AI engineer?", AskContext("test"))
+        on_loop = encoder.threads == [threading.get_ident()]
+        assert on_loop is not blocking
+    finally:
+        await bot.close()
