@@ -18,7 +18,7 @@ from bot.metrics import Metrics
 from bot.models import Entry, Tip
 from bot.schedule import iso_week
 from bot.settings import TipChannel
-from bot.store import TipLedger, TipRecord
+from bot.store import TipLedger, TipRecord, stored_entry_id
 
 log = logging.getLogger(__name__)
 
@@ -167,8 +167,8 @@ class TipScheduler:
             if this_week is not None:
                 slot = channel.slot.in_week_of(slot + dt.timedelta(days=7))
                 week = iso_week(slot)
-            history = _posted_before(records, week)
-            entry = next_entry(rotation(self.source, self.platform, channel.channel), history)
+            order = rotation(self.source, self.platform, channel.channel)
+            entry = next_entry(order, _posted_before(records, week, order))
             overdue = this_week is None and now >= slot
             previews.append(TipPreview(channel.channel, slot, week, entry, overdue))
         return previews
@@ -183,7 +183,7 @@ class TipScheduler:
         if any(r.week == week and r.posted_at for r in records):
             return None
         order = rotation(self.source, self.platform, channel.channel)
-        entry = next_entry(order, _posted_before(records, week))
+        entry = next_entry(order, _posted_before(records, week, order))
         if entry is None:
             log.warning("no knowledge entries to post as a tip in %s", channel.channel)
             return None
@@ -225,5 +225,11 @@ class TipScheduler:
         raise AssertionError("unreachable")  # the loop returns or raises
 
 
-def _posted_before(records: Sequence[TipRecord], week: str) -> list[str]:
-    return [r.entry_id for r in records if r.posted_at is not None and r.week < week]
+def _posted_before(records: Sequence[TipRecord], week: str, order: Sequence[Entry]) -> list[str]:
+    # The ledger holds ids in their stored form (long ones hashed): map them back.
+    ids = {stored_entry_id(entry.id): entry.id for entry in order}
+    return [
+        ids.get(r.entry_id, r.entry_id)
+        for r in records
+        if r.posted_at is not None and r.week < week
+    ]

@@ -282,8 +282,7 @@ class TestAboutTheWebinar:
         )
         assert recording.recording_url == "https://www.youtube.com/watch?v=7Nij"
         assert slides.answer == (
-            "The slides of Webinar 2: "
-            "[Slides](https://github.com/o/r/blob/main/slides/role.pdf)."
+            "The slides of Webinar 2: [Slides](https://github.com/o/r/blob/main/slides/role.pdf)."
         )
         assert kb.tip_ids == frozenset()  # neither the short answer nor the about entries
 

@@ -137,9 +137,11 @@ async def test_votes_are_stored_one_per_member_and_changeable(
     thanks = await interact(fake, click(answer, up))
     assert thanks.json["data"]["flags"] & EPHEMERAL
     assert "Thanks" in thanks.json["data"]["content"]
+    assert await qabot.flush()  # votes are written in the background
     assert await qabot.store.votes(log_id) == {"up": 1, "down": 0}
     await interact(fake, click(answer, down))  # the same member changes their mind
     await interact(fake, click(answer, up, who=user(301, "bob")))
+    assert await qabot.flush()
     assert await qabot.store.votes(log_id) == {"up": 1, "down": 1}
 
 
@@ -173,6 +175,7 @@ async def test_buttons_keep_working_after_a_restart(
     up = custom_ids(answer)[0]
     thanks = await interact(fake, click(answer, up))
     assert "Thanks" in thanks.json["data"]["content"]
+    assert await qabot.flush()
     assert await qabot.store.votes(int(up.rsplit(":", 1)[1])) == {"up": 1, "down": 0}
 
 

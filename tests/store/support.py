@@ -57,7 +57,14 @@ class Database:
         return store
 
     def settings(self, **changes: Any) -> CoreSettings:
-        base = load_core_settings({"DATABASE_URL": self.url, "DATA_DIR": str(self.data_dir)})
+        # The word vectors: these tests are about state, and the sentence model takes a second.
+        base = load_core_settings(
+            {
+                "DATABASE_URL": self.url,
+                "DATA_DIR": str(self.data_dir),
+                "EMBEDDING_MODEL": "word-vectors",
+            }
+        )
         return dataclasses.replace(base, **changes)
 
 

@@ -26,12 +26,13 @@ def kb() -> KnowledgeBase:
 
 async def seed(store: Store, kb: KnowledgeBase) -> None:
     first, second = kb.entries[0].id, kb.entries[1].id
+    seconds = iter(range(100))  # log ids are random: the order of asking is the time's
 
     async def log(day: int, question: str, entry_id: str | None, latency: float) -> int:
         outcome = "answered" if entry_id else "abstained"
         return await store.log_question(
             LogRecord(
-                DAY + dt.timedelta(days=day),
+                DAY + dt.timedelta(days=day, seconds=next(seconds)),
                 "slack",
                 "T1",
                 "C1",
