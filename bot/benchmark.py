@@ -14,7 +14,6 @@ import time
 import tracemalloc
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
@@ -120,7 +119,7 @@ def measure(
 
     With an encoder, the build includes encoding the entries not yet in its disk cache.
     """
-    knowledge = KnowledgeBase(Path("."), tuple(entries))
+    knowledge = KnowledgeBase(tuple(entries))
     gc.collect()
     started = time.perf_counter()
     matcher = Matcher(knowledge, encoder=encoder)

@@ -36,6 +36,15 @@ def passages(entry: Entry) -> list[str]:
     return [f"{entry.question}. {part}" for part in parts[:MAX_PASSAGES]] or [entry.question]
 
 
+def document_texts(entries: Sequence[Entry], extra_texts: Sequence[str] = ()) -> list[str]:
+    """Every text ``EntryVectors`` encodes for these entries, in order: questions, aliases,
+    answer passages, then ``extra_texts`` (what a cache must hold to skip encoding)."""
+    texts = [e.question for e in entries]
+    texts += [alias for e in entries for alias in e.aliases]
+    texts += [part for e in entries for part in passages(e)]
+    return texts + list(extra_texts)
+
+
 class EntryVectors:
     """Unit vectors of every entry, encoded once (the encoder may cache them)."""
 
@@ -85,11 +94,17 @@ class EntryVectors:
             np.maximum.at(best, where, similarity)
         return best
 
-    def nearest(self, query: np.ndarray, limit: int) -> list[np.ndarray]:
-        """For each query vector, the ``limit`` entries whose wordings mean it most."""
+    def nearest(
+        self, query: np.ndarray, limit: int, allowed: np.ndarray | None = None
+    ) -> list[np.ndarray]:
+        """For each query vector, the ``limit`` entries whose wordings mean it most (among the
+        ``allowed`` ones, a mask, when given)."""
         if self._size == 0:
             return [np.zeros(0, dtype=np.int64) for _ in query]
         similarity = self.question_similarity(query)
+        if allowed is not None:
+            similarity = np.where(allowed[None, :], similarity, -np.inf)
         k = min(limit, self._size)
         top = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
-        return [row[np.argsort(-similarity[i, row])] for i, row in enumerate(top)]
+        ranked = [row[np.argsort(-similarity[i, row])] for i, row in enumerate(top)]
+        return [row[np.isfinite(similarity[i, row])] for i, row in enumerate(ranked)]

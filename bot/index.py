@@ -295,9 +295,16 @@ class SearchIndex:
             weights = {t: weights[t] for t in kept}
         return QueryTerms(weights, total)
 
-    def search(self, query: QueryTerms, limit: int, also: Sequence[int] = ()) -> list[Hit]:
+    def search(
+        self,
+        query: QueryTerms,
+        limit: int,
+        also: Sequence[int] = (),
+        allowed: np.ndarray | None = None,
+    ) -> list[Hit]:
         """The ``limit`` best docs by BM25F, then the docs of ``also`` (found another way) that
-        are not among them, with the same signals (zero where they share no term)."""
+        are not among them, with the same signals (zero where they share no term). With
+        ``allowed`` (a mask over docs), only those docs are considered."""
         if self.size == 0:
             return []
         terms = list(query.weights)
@@ -310,6 +317,8 @@ class SearchIndex:
         scores = np.bincount(
             docs, np.concatenate(weights or [np.zeros(0, np.float32)]), minlength=self.size
         )
+        if allowed is not None:
+            scores = np.where(allowed, scores, 0.0)
         k = min(limit, self.size)
         top = np.argpartition(-scores, k - 1)[:k] if k < self.size else np.arange(self.size)
         top = top[np.argsort(-scores[top], kind="stable")]

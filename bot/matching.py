@@ -13,14 +13,15 @@ plausibly related (SUGGESTION_FLOOR).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.confidence import LEXICAL, SIGNALS, Calibration
-from bot.entry_vectors import EntryVectors
+from bot.entry_vectors import EntryVectors, document_texts
 from bot.index import Hit, SearchIndex
 from bot.knowledge import KnowledgeBase
 from bot.meaning import MeaningEncoder
@@ -42,7 +43,7 @@ RERANK = 20  # lexical candidates measured per text
 NEAREST = 10  # candidates by meaning per text
 FUZZY_CHARS = 120  # pasted error messages can be long; their start is what members quote
 SHOWN = 5  # candidates kept for logs, JSON and suggestions
-SUGGESTION_FLOOR = 0.15  # below this confidence an entry is not offered as "did you mean"
+SUGGESTION_FLOOR = 0.05  # below this confidence an entry is not offered as "did you mean"
 SAME_MEANING = 0.92  # questions this similar ask one thing, in two places
 _COLUMN = {name: i for i, name in enumerate(SIGNALS)}
 
@@ -66,6 +67,16 @@ class Scored:
     confidence: float
 
 
+def off_topic_examples(knowledge: KnowledgeBase) -> tuple[str, ...]:
+    """The built-in off-topic messages and the knowledge's own (``off-topic.txt``)."""
+    return (*OFF_TOPIC_EXAMPLES, *knowledge.off_topic)
+
+
+def texts_to_encode(knowledge: KnowledgeBase) -> list[str]:
+    """Every text a matcher with a meaning encoder encodes for ``knowledge``."""
+    return document_texts(knowledge.entries, off_topic_examples(knowledge))
+
+
 class Matcher:
     """Ranks entries for free text; ``ask`` applies the threshold."""
 
@@ -87,30 +98,35 @@ class Matcher:
             [folded.setdefault(fold(e.question).strip(" ?.!"), len(folded)) for e in self.entries],
             dtype=np.int64,
         )
+        self._masks: dict[frozenset[int], np.ndarray] = {}
         self.encoder = encoder
         self.calibration: Calibration = encoder.weights if encoder is not None else LEXICAL
         self.vectors: EntryVectors | None = None
         if encoder is not None:
-            off_topic = (*OFF_TOPIC_EXAMPLES, *knowledge.off_topic)
-            self.vectors = EntryVectors(encoder, self.entries, off_topic)
+            self.vectors = EntryVectors(encoder, self.entries, off_topic_examples(knowledge))
 
     # --- public ---------------------------------------------------------------------------
 
-    def ask(self, text: str) -> Result:
-        """Answer a raw chat message, or explain that there is no confident match."""
+    def ask(self, text: str, scope: Collection[int] | None = None) -> Result:
+        """Answer a raw chat message, or explain that there is no confident match.
+
+        With a ``scope`` (entry positions: a channel's course), only entries in it answer;
+        the closest entries outside it may still be offered as suggestions.
+        """
         question = clean_question(text[:MAX_QUESTION_CHARS])
         if not content_words(question):
             return NoAnswer(question, NoAnswerReason.EMPTY)
-        ranked = self.ranked(question)
-        candidates = tuple(Candidate(s.entry, round(s.confidence, 4)) for s in ranked[:SHOWN])
-        if not candidates:
-            return NoAnswer(question, NoAnswerReason.LOW_CONFIDENCE, (), (), 0.0)
-        best = candidates[0]
-        if best.score >= self.threshold:
+        candidates = self._shown(self.ranked(question, scope))
+        if candidates and candidates[0].score >= self.threshold:
+            best = candidates[0]
             return Answer(question, best.entry, best.score, candidates[1:4], candidates)
-        suggestions = tuple(c for c in candidates[:3] if c.score >= SUGGESTION_FLOOR)
+        score = candidates[0].score if candidates else 0.0
+        plausible = [c for c in candidates if c.score >= SUGGESTION_FLOOR]
+        if scope is not None and len(plausible) < 3:  # a course's question may be another's
+            outside = self._shown(self.ranked(question))
+            plausible += [c for c in outside if c.score >= SUGGESTION_FLOOR and c not in plausible]
         return NoAnswer(
-            question, NoAnswerReason.LOW_CONFIDENCE, suggestions, candidates, best.score
+            question, NoAnswerReason.LOW_CONFIDENCE, tuple(plausible[:3]), candidates, score
         )
 
     def rank(self, text: str, limit: int = SHOWN) -> list[Candidate]:
@@ -118,9 +134,13 @@ class Matcher:
         ranked = self.ranked(clean_question(text[:MAX_QUESTION_CHARS]) or text)
         return [Candidate(s.entry, round(s.confidence, 4)) for s in ranked[:limit]]
 
-    def ranked(self, question: str) -> list[Scored]:
+    @staticmethod
+    def _shown(ranked: Sequence[Scored]) -> tuple[Candidate, ...]:
+        return tuple(Candidate(s.entry, round(s.confidence, 4)) for s in ranked[:SHOWN])
+
+    def ranked(self, question: str, scope: Collection[int] | None = None) -> list[Scored]:
         """Every candidate of a cleaned message, each entry once, best first."""
-        pool = self.pool(question)
+        pool = self.pool(question, self._mask(scope))
         best: dict[int, float] = {}
         confidence = self.calibration.confidence(pool.signals, pool.same)
         for doc, value in zip(pool.docs, confidence.tolist(), strict=True):
@@ -128,8 +148,8 @@ class Matcher:
         order = sorted(best, key=lambda doc: (-best[doc], doc))
         return [Scored(self.entries[doc], best[doc]) for doc in order]
 
-    def pool(self, question: str) -> Pool:
-        """The candidates of every text of a cleaned message, measured."""
+    def pool(self, question: str, allowed: np.ndarray | None = None) -> Pool:
+        """The candidates of every text of a cleaned message, measured (among ``allowed``)."""
         message = parse_message(question)
         texts = message.queries
         vectors = None
@@ -139,7 +159,9 @@ class Matcher:
         rows = []
         for i, text in enumerate(texts):
             query = None if vectors is None else vectors[i]
-            found, signals = self._candidates(text, query, error_line=text in message.errors)
+            found, signals = self._candidates(
+                text, query, error_line=text in message.errors, allowed=allowed
+            )
             docs += found
             rows.append(signals)
         if not docs:
@@ -155,11 +177,17 @@ class Matcher:
         chosen = Candidate(entry, 1.0)
         return Answer(question or entry.question, entry, 1.0, tuple(others[:3]), (chosen, *others))
 
-    def complete(self, prefix: str, limit: int = 25) -> list[Entry]:
-        """Entry questions for autocomplete as the member types (the last word may be partial)."""
+    def complete(
+        self, prefix: str, limit: int = 25, scope: Collection[int] | None = None
+    ) -> list[Entry]:
+        """Entry questions for autocomplete as the member types (the last word may be partial);
+        with a ``scope``, its entries come first."""
         text = clean_question(prefix[:MAX_QUESTION_CHARS])
         if not content_words(text):
-            return list(self.entries[:limit])
+            first = sorted(scope)[:limit] if scope else []
+            chosen = set(first)
+            rest = (i for i in range(len(self.entries)) if i not in chosen)
+            return [self.entries[i] for i in itertools.islice(itertools.chain(first, rest), limit)]
         terms = self.index.query_terms(text, prefix_last=True)
         hits = self.index.search(terms, max(limit, RERANK))
         if not hits:
@@ -167,18 +195,37 @@ class Matcher:
         # Lexical only: a prefix is not a sentence, and it runs at every keystroke.
         docs = [hit.doc for hit in hits]
         signals = self._signals(text, docs, hits, None, error_line=False)
-        order = np.argsort(-LEXICAL.rank(signals, self._same_question(docs)), kind="stable")
+        score = LEXICAL.rank(signals, self._same_question(docs))
+        if scope:  # the channel's course first, the rest after
+            score = score + 1e3 * np.isin(docs, list(scope))
+        order = np.argsort(-score, kind="stable")
         return [self.entries[docs[i]] for i in order[:limit]]
 
     # --- measuring one text -------------------------------------------------------------------
 
+    def _mask(self, scope: Collection[int] | None) -> np.ndarray | None:
+        if scope is None:
+            return None
+        key = frozenset(scope)
+        if key not in self._masks:
+            mask = np.zeros(len(self.entries), dtype=bool)
+            mask[list(key)] = True
+            self._masks = {key: mask}  # one channel's scope at a time is plenty
+        return self._masks[key]
+
     def _candidates(
-        self, text: str, query: np.ndarray | None, *, error_line: bool
+        self,
+        text: str,
+        query: np.ndarray | None,
+        *,
+        error_line: bool,
+        allowed: np.ndarray | None = None,
     ) -> tuple[list[int], np.ndarray]:
         nearest: Sequence[int] = ()
         if query is not None and self.vectors is not None:
-            nearest = self.vectors.nearest(query[None, :], NEAREST)[0].tolist()
-        hits = self.index.search(self.index.query_terms(text), RERANK, also=nearest)
+            nearest = self.vectors.nearest(query[None, :], NEAREST, allowed)[0].tolist()
+        terms = self.index.query_terms(text)
+        hits = self.index.search(terms, RERANK, also=nearest, allowed=allowed)
         docs = [hit.doc for hit in hits]
         if not hits:
             return docs, np.zeros((0, len(SIGNALS)))

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 class Entry:
     """One question with its answer, and where it comes from.
 
-    ``id`` is stable and ends in ``<file stem>#<anchor>``; the anchor is the GitHub heading
-    slug for webinar entries and the front-matter id for FAQ entries.
+    ``id`` is ``<source>/<path without suffix>#<anchor>``, stable across machines: the source
+    is a configured name, the anchor the GitHub heading slug for webinar entries and the
+    front-matter id for FAQ entries.
     """
 
     id: str
@@ -19,11 +20,12 @@ class Entry:
     answer: str  # markdown, as written in the knowledge file
     source_title: str  # "Webinar 1: Title (February 16, 2026)" or "Course › Section"
     source_url: str  # deep link to the entry
-    path: str  # file path relative to the knowledge folder, with forward slashes
+    path: str  # file path relative to the source's folder, with forward slashes
     line: int  # line of the heading / front matter in that file
     recording_url: str | None = None
     date: str | None = None
-    aliases: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()  # other wordings of the question, matched like it
+    source: str = ""  # name of the knowledge source ("webinars", "faq"); prefixes the id
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from rapidfuzz import fuzz, process, utils
 from bot.errors import UsageError
 from bot.knowledge import KnowledgeBase
 from bot.models import Entry
+from bot.store.clean import stored_entry_id
 
 if TYPE_CHECKING:
     from bot.store import Store
@@ -91,7 +92,8 @@ async def build_report(
     logged = [q.record for q in await store.questions(since, until)]
     down = await store.down_votes(since, until)
     answered = [r for r in logged if r.outcome == "answered"]
-    matched = {r.entry_id for r in answered}
+    matched = {r.entry_id for r in answered}  # as stored: long ids are hashed (stored_entry_id)
+    by_stored = {stored_entry_id(e.id): e for e in knowledge.entries}
     per_day = Counter(r.asked_at.date() for r in logged)
     answered_per_day = Counter(r.asked_at.date() for r in answered)
     days = [
@@ -99,8 +101,12 @@ async def build_report(
     ]
 
     def question_of(entry_id: str) -> str:
-        entry = knowledge.get(entry_id)
+        entry = by_stored.get(entry_id)
         return entry.question if entry else "(no longer in the knowledge base)"
+
+    def raw_id(entry_id: str) -> str:
+        entry = by_stored.get(entry_id)
+        return entry.id if entry else entry_id
 
     return Report(
         since=since,
@@ -113,10 +119,10 @@ async def build_report(
             group_questions([r.question for r in logged if r.outcome == "abstained"])[:top]
         ),
         most_down_voted=tuple(
-            EntryCount(entry_id, question_of(entry_id), n)
+            EntryCount(raw_id(entry_id), question_of(entry_id), n)
             for entry_id, n in sorted(down.items(), key=lambda item: (-item[1], item[0]))[:top]
         ),
-        never_matched=tuple(e for e in knowledge.entries if e.id not in matched),
+        never_matched=tuple(e for e in knowledge.entries if stored_entry_id(e.id) not in matched),
     )
 
 

@@ -18,6 +18,7 @@ from typing import Protocol
 
 from bot.metrics import serve_metrics
 from bot.models import Tip
+from bot.runfiles import worker_pid_file
 from bot.service import QABot
 from bot.settings import CoreSettings, TipChannel
 from bot.startup import startup_line
@@ -91,6 +92,7 @@ async def worker(
         stack.push_async_callback(connection.close)
         stack.push_async_callback(drain, connection)
         await stack.enter_async_context(_tip_task(bot, connection))
+        await stack.enter_async_context(_living_knowledge(bot, core, connection.name))
         log.info("%s", startup_line(bot, connection.name, connection.tip_channels))
         yield Worker(bot, connection, stop)
         log.info("stopping the %s worker", connection.name)
@@ -154,6 +156,33 @@ async def _tip_task(bot: QABot, connection: Connection) -> AsyncIterator[None]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+@contextlib.asynccontextmanager
+async def _living_knowledge(bot: QABot, core: CoreSettings, platform: str) -> AsyncIterator[None]:
+    """Reload the knowledge when files change, git sources move, SIGHUP or ``qabot reload``
+    arrive (it finds this worker by its pid file under DATA_DIR)."""
+    loop = asyncio.get_running_loop()
+    reloads: set[asyncio.Task[object]] = set()
+
+    def on_hangup() -> None:
+        task: asyncio.Task[object] = asyncio.create_task(bot.reload("SIGHUP"))
+        reloads.add(task)
+        task.add_done_callback(reloads.discard)
+
+    watching = asyncio.create_task(bot.live.watch(core.knowledge_refresh), name="knowledge")
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(worker_pid_file(core.data_dir, platform))
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(signal.SIGHUP, on_hangup)
+            stack.callback(loop.remove_signal_handler, signal.SIGHUP)
+        try:
+            yield
+        finally:
+            watching.cancel()
+            for task in (watching, *reloads):
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
 
 
 def _report_crash(task: asyncio.Task[None]) -> None:

@@ -15,7 +15,7 @@ import logging
 import os
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +31,7 @@ from bot.sentence_model import (
 )
 from bot.word_vectors import WordVectors, load_word_vectors
 
-__all__ = ["CachedEncoder", "open_encoder"]
+__all__ = ["CachedEncoder", "open_encoder", "open_encoders"]
 
 log = logging.getLogger(__name__)
 
@@ -76,9 +76,29 @@ class CachedEncoder:
         """Vectors for questions: not cached, each question is new."""
         return self.encoder.encode(texts)
 
+    @property
+    def model_key(self) -> str:
+        """What the database cache files these vectors under (``Store.embeddings_get``)."""
+        return self.path.stem
+
+    def uncached(self, texts: Sequence[str]) -> dict[str, str]:
+        """The texts (by key) whose vectors are not in the disk cache."""
+        cached = self._load()
+        return {key: text for text in texts if (key := self.key(text)) not in cached}
+
+    def add(self, vectors: Mapping[str, np.ndarray]) -> None:
+        """Put vectors found elsewhere (the database) into the disk cache, by key."""
+        if vectors:
+            self._save(self._load() | dict(vectors))
+
+    def vectors(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        """The cached vectors of ``keys`` (those present)."""
+        cached = self._load()
+        return {key: cached[key] for key in keys if key in cached}
+
     def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
         """Vectors for knowledge entries, from the cache where the text is unchanged."""
-        keys = [self._key(text) for text in texts]
+        keys = [self.key(text) for text in texts]
         cached = self._load()
         missing = list({k: t for k, t in zip(keys, texts, strict=True) if k not in cached}.items())
         if missing:
@@ -90,7 +110,8 @@ class CachedEncoder:
             return np.zeros((0, 0), dtype=np.float32)
         return np.stack([cached[key] for key in keys]).astype(np.float32)
 
-    def _key(self, text: str) -> str:
+    def key(self, text: str) -> str:
+        """A text's cache key: a digest of the model's identity and the text."""
         return hashlib.sha256(f"{self.identity}\0{text}".encode()).hexdigest()[:32]
 
     def _load(self) -> dict[str, np.ndarray]:
@@ -113,6 +134,18 @@ class CachedEncoder:
             os.replace(partial, self.path)  # readers never see half a file
         except OSError as exc:  # a read-only disk costs time at the next start, nothing else
             log.warning("could not write the embedding cache %s: %s", self.path, exc)
+
+
+def open_encoders(
+    model: str | None, cache_dir: Path
+) -> tuple[MeaningEncoder | None, CachedEncoder | None]:
+    """What a running bot matches with at once, and what takes over once it has encoded the
+    entries in the background: the word vectors, then a sentence model (unset, or a folder);
+    otherwise the one encoder EMBEDDING_MODEL names, and nothing to take over."""
+    final = open_encoder(model, cache_dir)
+    if isinstance(final, CachedEncoder):
+        return load_word_vectors(), final
+    return final, None
 
 
 def open_encoder(model: str | None, cache_dir: Path) -> MeaningEncoder | None:

@@ -1,15 +1,14 @@
 """The facade adapters use: answer questions, log them, take feedback, and schedule tips.
 
-Database trouble never stops an answer: writes that fail are logged and counted, and the
-store is left alone for a short while before the next attempt.
+Database trouble never stops or slows an answer: log rows and votes are queued and written in
+the background (``bot.store.writer``), and events are claimed in memory before the database
+(``bot.store.claims``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import hashlib
-import hmac
 import logging
 import random
 import time
@@ -17,27 +16,33 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, TypeVar
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from bot.errors import StoreError
-from bot.knowledge import KnowledgeBase, load_knowledge
+from bot.knowledge import (
+    KnowledgeBase,
+    KnowledgeDiff,
+    KnowledgeLoader,
+    check_channel_knowledge,
+    entry_id_mapping,
+)
+from bot.live_knowledge import LiveKnowledge
 from bot.matching import Matcher
 from bot.metrics import Metrics, process_metrics
 from bot.models import Answer, AskContext, Entry, NoAnswer
-from bot.semantic import open_encoder
+from bot.semantic import open_encoders
 from bot.settings import CoreSettings, TipChannel
-from bot.store import LogRecord, Pruned, Store, TipLedger
-from bot.tips import TipScheduler
+from bot.store import Pruned, QuestionRow, Store, TipLedger, VoteRow, new_log_id
+from bot.store.claims import EventClaims
+from bot.store.errors import DATABASE_ERRORS, describe, is_data_error
+from bot.store.writer import CLOSE_TIMEOUT, LogWriter
+from bot.tips import TipPool, TipScheduler, TipSource
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 Clock = Callable[[], dt.datetime]
 
-WRITE_TIMEOUT = 3.0  # seconds a log or feedback write may add to a handler
-RETRY_AFTER = dt.timedelta(seconds=30)  # pause after the database failed, before trying again
 PRUNE_EVERY = dt.timedelta(days=1)  # long-running workers prune in the background this often
-UNAVAILABLE = (OSError, TimeoutError, SQLAlchemyError)
+PRUNE_TIMEOUT = 60.0  # seconds; pruning (and the id remap) runs at start, then in the background
 
 
 def utc_now() -> dt.datetime:
@@ -46,7 +51,10 @@ def utc_now() -> dt.datetime:
 
 @dataclass(frozen=True)
 class Asked:
-    """What ``QABot.ask`` returns: the result and its log row (None if the write failed)."""
+    """What ``QABot.ask`` returns: the result and its log id (None if the row was dropped).
+
+    The id is chosen before the row is written, so the vote buttons can carry it at once.
+    """
 
     result: Answer | NoAnswer
     log_id: int | None
@@ -58,24 +66,32 @@ class QABot:
     def __init__(
         self,
         *,
-        knowledge: KnowledgeBase,
-        matcher: Matcher,
+        live: LiveKnowledge,
         settings: CoreSettings,
         store: Store,
         metrics: Metrics,
         clock: Clock = utc_now,
     ) -> None:
-        self.knowledge = knowledge
-        self.matcher = matcher
+        self.live = live
         self.settings = settings
         self.store = store
         self.metrics = metrics
         self.clock = clock
-        self._ready = False
-        self._salt = settings.user_id_salt
-        self._paused_until: dt.datetime | None = None
+        self.writer = LogWriter(store, metrics, salt=settings.user_id_salt)
+        self.claims = EventClaims(store, self.writer, clock)
         self._pruned_at: dt.datetime | None = None
         self._background: set[asyncio.Task[object]] = set()
+        self._scopes: tuple[KnowledgeBase, dict[str, frozenset[int]]] | None = None
+
+    @property
+    def knowledge(self) -> KnowledgeBase:
+        """The knowledge answered from now (it changes on reload: read it once per use)."""
+        return self.live.current.knowledge
+
+    @property
+    def matcher(self) -> Matcher:
+        """The matcher of the knowledge now (read ``live.current`` to get both at once)."""
+        return self.live.current.matcher
 
     @classmethod
     async def start(
@@ -88,45 +104,75 @@ class QABot:
     ) -> QABot:
         """Load the knowledge, open the store (creating or upgrading the schema) and metrics.
 
-        An unreachable database is logged and retried later; a database created by a newer
-        qabot raises StoreError.
+        Answers start with the word vectors; the sentence model takes over in the background
+        once it has encoded the entries (cached on disk, and in the database when
+        DATABASE_URL is set). An unreachable database is logged and retried in the background
+        (rows wait in the queue); a database created by a newer qabot raises StoreError.
         """
-        knowledge = load_knowledge(settings.knowledge_dir, base_url=settings.base_url)
-        encoder = open_encoder(settings.embedding_model, settings.embedding_cache_dir)
-        # Off the event loop: encoding a large knowledge base the first time takes minutes.
-        matcher = await asyncio.to_thread(Matcher, knowledge, settings.threshold, encoder)
-        bot = cls(
-            knowledge=knowledge,
-            matcher=matcher,
-            settings=settings,
-            store=store or Store.connect(settings.database_url, settings.data_dir),
-            metrics=metrics or process_metrics(),
-            clock=clock or utc_now,
+        metrics = metrics or process_metrics()
+        store = store or Store.connect(settings.database_url, settings.data_dir)
+        unavailable: BaseException | None = None
+        try:  # first, so vectors cached in the database are there for the sentence model
+            await store.upgrade()
+        except DATABASE_ERRORS as exc:
+            unavailable = exc
+        first, target = open_encoders(settings.embedding_model, settings.embedding_cache_dir)
+        loader = KnowledgeLoader(
+            settings.knowledge_sources, data_dir=settings.data_dir, base_url=settings.base_url
         )
-        try:
-            await bot.store.upgrade()
-            bot._ready = True
-        except UNAVAILABLE as exc:
-            bot._pause(exc, "db_connect")
-        if bot._ready:
+        live = LiveKnowledge(
+            loader,
+            threshold=settings.threshold,
+            first=first,
+            target=target,
+            metrics=metrics,
+            vector_store=store if settings.database_url and unavailable is None else None,
+        )
+        await live.start()
+        check_channel_knowledge(live.current.knowledge, settings.channel_knowledge)
+        bot = cls(
+            live=live, settings=settings, store=store, metrics=metrics, clock=clock or utc_now
+        )
+        if unavailable is not None:
+            bot.writer.failed(unavailable, kind="db_connect")
+        else:
+            bot.writer.ready = True
+            bot.writer.succeeded()
+            await bot.remap_entry_ids()
             await bot.prune()
+        bot.metrics.watch(bot.writer.health)
+        bot.writer.start()
         if settings.ephemeral_disk and settings.database_url is None:
             log.warning(
                 "DATABASE_URL is not set on a host that wipes its disk at every restart: the "
                 "question log, votes and tip history in the SQLite file will be lost, and a tip "
                 "may be posted twice. Attach PostgreSQL and set DATABASE_URL."
             )
-        log.debug(  # a worker's one startup line says this and more (bot.startup)
-            "loaded %d knowledge entries; matching: %s",
-            len(knowledge.entries),
-            f"lexical + meaning ({encoder.name})" if encoder else "lexical only",
-        )
         return bot
+
+    async def reload(self, reason: str = "asked") -> KnowledgeDiff | None:
+        """Load the knowledge again and swap in what changed (None when nothing did)."""
+        return await self.live.reload(reason)
+
+    def scope(self, channel: str | None) -> frozenset[int] | None:
+        """The entries a channel's questions are matched against first (CHANNEL_KNOWLEDGE)."""
+        names = self.settings.channel_knowledge.get(channel or "")
+        if not names:
+            return None
+        knowledge = self.knowledge
+        if self._scopes is None or self._scopes[0] is not knowledge:
+            self._scopes = (knowledge, {})
+        scopes = self._scopes[1]
+        if channel not in scopes:
+            scopes[channel or ""] = knowledge.scope(names)
+        return scopes[channel or ""]
 
     async def ask(self, text: str, ctx: AskContext) -> Asked:
         """Match a question and log it; the answer comes back even if logging fails."""
         started = time.perf_counter()
-        result = await self._off_loop(self.matcher.ask, text)
+        matcher = self.live.current.matcher
+        scope = self.scope(ctx.channel)
+        result = await self._off_loop(matcher, matcher.ask, text, scope)
         return await self._finish(result, ctx, started)
 
     async def answer_entry(
@@ -134,48 +180,70 @@ class QABot:
     ) -> Asked | None:
         """The answer for an entry the member chose; None if the id is unknown."""
         started = time.perf_counter()
-        result = await self._off_loop(self.matcher.answer_entry, entry_id, question)
+        matcher = self.live.current.matcher
+        result = await self._off_loop(matcher, matcher.answer_entry, entry_id, question)
         if result is None:
             return None
         return await self._finish(result, ctx, started)
 
-    async def _off_loop(self, match: Callable[..., T], *args: object) -> T:
+    @staticmethod
+    async def _off_loop(matcher: Matcher, match: Callable[..., T], *args: object) -> T:
         """Matching takes about a millisecond; with an encoder that blocks, a thread."""
-        encoder = self.matcher.encoder
+        encoder = matcher.encoder
         if encoder is None or not encoder.blocking:
             return match(*args)
         return await asyncio.to_thread(match, *args)
 
-    def complete(self, prefix: str, limit: int = 25) -> list[Entry]:
-        return self.matcher.complete(prefix, limit)
+    def complete(self, prefix: str, limit: int = 25, channel: str | None = None) -> list[Entry]:
+        """Entry questions for autocomplete; a channel's own course first (CHANNEL_KNOWLEDGE)."""
+        return self.matcher.complete(prefix, limit, self.scope(channel))
+
+    def tips_for(self, channel: str) -> TipSource:
+        """What a channel's weekly tips are drawn from: its course, or all the knowledge."""
+        knowledge = self.knowledge
+        scope = self.scope(channel)
+        if scope is None:
+            return knowledge
+        return TipPool.within(knowledge, {knowledge.entries[i].id for i in scope})
 
     def random_tip(self) -> Entry:
-        return random.choice(self.knowledge.entries)
+        knowledge = self.knowledge
+        return random.choice(knowledge.tip_entries or knowledge.entries)
 
     async def vote(self, log_id: int, ctx: AskContext, vote: Literal["up", "down"]) -> bool:
-        """Record a 👍/👎 (one per user per answer, changeable); False if nothing was stored."""
+        """Queue a 👍/👎 (one per user per answer, changeable); False if it cannot be kept.
+
+        The vote is written in the background, even before its answer's row.
+        """
         if ctx.user is None:
             return False
-
-        async def write() -> bool:
-            user_hash = await self._hash_user(ctx)
-            return await self.store.vote(log_id, user_hash or "", vote, self.clock())
-
-        stored = await self._guarded("db_feedback", write)
-        if stored:
-            self.metrics.feedback.labels(vote=vote).inc()
-        return bool(stored)
+        row = VoteRow(log_id, ctx.platform, ctx.user, vote, self.clock())
+        if not self.writer.put(row):
+            return False
+        self.metrics.feedback.labels(vote=vote).inc()
+        return True
 
     async def claim_event(self, platform: str, event_id: str) -> bool:
-        """Claim an inbound event once; if the database is down, handle it (answers matter more)."""
-        claimed = await self._guarded(
-            "db_event", lambda: self.store.claim_event(platform, event_id, self.clock())
-        )
-        return True if claimed is None else claimed
+        """Claim an inbound event; False when this or another process already handled it.
+
+        Within one process an event is handled once whatever the database does; across
+        processes, once while the database answers within a moment.
+        """
+        return await self.claims.claim(platform, event_id)
+
+    async def release_event(self, platform: str, event_id: str) -> None:
+        """Give a claim back (the answer could not be posted), so a redelivery is answered."""
+        self.claims.release(platform, event_id)
+
+    async def flush(self, within: float = CLOSE_TIMEOUT) -> bool:
+        """Write the queued rows now; False if some remain after ``within`` seconds."""
+        deadline = time.monotonic() + within
+        settled = await self.claims.settle(within)
+        return await self.writer.flush(deadline - time.monotonic()) and settled
 
     def tip_scheduler(self, platform: str, channels: Sequence[TipChannel]) -> TipScheduler:
         return TipScheduler(
-            source=self.knowledge,
+            source=self.tips_for,
             ledger=TipLedger(self.store.engine),
             platform=platform,
             channels=channels,
@@ -183,19 +251,35 @@ class QABot:
             metrics=self.metrics,
         )
 
+    async def remap_entry_ids(self) -> int | None:
+        """Point ids logged before sources had names at today's entries (entry_id_mapping);
+        the rows changed, or None if the database is unavailable."""
+        ids = [e.id for e in self.knowledge.entries]
+        mapping = await asyncio.to_thread(entry_id_mapping, ids)  # 1 s at 100,000 entries
+        return await self._guarded("db_remap", self.store.remap_entry_ids(mapping), PRUNE_TIMEOUT)
+
     async def prune(self) -> Pruned | None:
         """Delete log rows older than LOG_RETENTION_DAYS; None if the database is unavailable."""
         self._pruned_at = self.clock()
         cutoff = self._pruned_at - dt.timedelta(days=self.settings.log_retention_days)
-        pruned = await self._guarded("db_prune", lambda: self.store.prune(cutoff))
+        pruned = await self._guarded("db_prune", self.store.prune(cutoff), PRUNE_TIMEOUT)
         if pruned is not None and pruned.questions:
             log.info("pruned %d logged questions older than %s", pruned.questions, cutoff)
         return pruned
 
-    async def close(self) -> None:
-        # A background prune is short (and time-limited); let it finish.
-        await asyncio.gather(*self._background, return_exceptions=True)
-        await self.store.close()
+    async def close(self, within: float = CLOSE_TIMEOUT) -> None:
+        """Write what is queued (for at most ``within`` seconds), then close the database.
+
+        Returns within ``within`` + 2.5 s even when the database hangs; what it did not take
+        is logged and counted in ``qabot_log_dropped_total``.
+        """
+        await self.live.close()
+        if self._background:  # a prune: short, and time-limited
+            await asyncio.wait(self._background, timeout=0.5)
+        await self.claims.settle(0.5)
+        await self.writer.close(within)  # within + 0.5 s
+        closing = asyncio.ensure_future(self.store.close())
+        await asyncio.wait({closing}, timeout=1.0)
 
     async def _finish(self, result: Answer | NoAnswer, ctx: AskContext, started: float) -> Asked:
         latency = time.perf_counter() - started
@@ -209,25 +293,23 @@ class QABot:
             "%s question on %s: entry=%s score=%.2f", outcome, ctx.platform, entry_id, result.score
         )
 
-        async def write() -> int:
-            record = LogRecord(
-                asked_at=self.clock(),
-                platform=ctx.platform,
-                workspace=ctx.workspace,
-                channel=ctx.channel,
-                user_hash=await self._hash_user(ctx),
-                question=result.question,
-                outcome=outcome,
-                entry_id=entry_id,
-                score=result.score,
-                latency_ms=round(latency * 1000, 3),
-            )
-            return await self.store.log_question(record)
-
-        log_id = await self._guarded("db_log", write)
-        if log_id is not None:
-            self._prune_when_due()
-        return Asked(result, log_id)
+        row = QuestionRow(
+            log_id=new_log_id(),
+            asked_at=self.clock(),
+            platform=ctx.platform,
+            workspace=ctx.workspace,
+            channel=ctx.channel,
+            user=ctx.user,
+            question=result.question,
+            outcome=outcome,
+            entry_id=entry_id,
+            score=result.score,
+            latency_ms=round(latency * 1000, 3),
+        )
+        if not self.writer.put(row):
+            return Asked(result, None)
+        self._prune_when_due()
+        return Asked(result, row.log_id)
 
     def _prune_when_due(self) -> None:
         if self._pruned_at is not None and self.clock() - self._pruned_at < PRUNE_EVERY:
@@ -237,37 +319,12 @@ class QABot:
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-    async def _hash_user(self, ctx: AskContext) -> str | None:
-        if ctx.user is None:
-            return None
-        if self._salt is None:
-            self._salt = await self.store.salt()
-        message = f"{ctx.platform}:{ctx.user}".encode()
-        return hmac.new(self._salt.encode(), message, hashlib.sha256).hexdigest()
-
-    async def _guarded(self, kind: str, write: Callable[[], Awaitable[T]]) -> T | None:
-        """Run a database call, or skip it while the database is known to be down."""
-        if self._paused_until is not None and self.clock() < self._paused_until:
-            self.metrics.errors.labels(kind=kind).inc()
-            return None
+    async def _guarded(self, kind: str, call: Awaitable[T], within: float) -> T | None:
+        """Run a database call for at most ``within`` s; None (logged, counted) if it failed."""
         try:
-            async with asyncio.timeout(WRITE_TIMEOUT):
-                if not self._ready:
-                    await self.store.upgrade()
-                    self._ready = True
-                result = await write()
-        except (*UNAVAILABLE, StoreError) as exc:
-            self._pause(exc, kind)
+            async with asyncio.timeout(within):
+                return await call
+        except (*DATABASE_ERRORS, StoreError) as exc:
+            self.metrics.errors.labels(kind="db_data" if is_data_error(exc) else kind).inc()
+            log.warning("database %s failed: %s", kind.removeprefix("db_"), describe(exc))
             return None
-        self._paused_until = None
-        return result
-
-    def _pause(self, exc: BaseException, kind: str) -> None:
-        self.metrics.errors.labels(kind=kind).inc()
-        self._paused_until = self.clock() + RETRY_AFTER
-        log.warning(
-            "database unavailable (%s: %s); answering without logging for %d s",
-            type(exc).__name__,
-            exc,
-            RETRY_AFTER.total_seconds(),
-        )

@@ -7,23 +7,19 @@ Each platform reads its own settings in ``adapters/<name>/settings.py`` with the
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
 from bot.config import SettingsReader, port, positive_int, split_list, url
+from bot.knowledge.sources import SourceSpec, bundled_sources, parse_sources
+from bot.knowledge.sources import bundled_knowledge_dir as bundled_knowledge_dir  # re-export
 from bot.schedule import WeeklySlot, parse_weekly_slot
 
 T = TypeVar("T")
 
 DEFAULT_THRESHOLD = 0.45
-
-
-def bundled_knowledge_dir() -> Path:
-    """The knowledge folder shipped with the bot (repo checkout or installed wheel)."""
-    here = Path(__file__).resolve().parent
-    checkout = here.parent / "knowledge"
-    return checkout if checkout.is_dir() else here / "_knowledge"
+DEFAULT_KNOWLEDGE_REFRESH = 300.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +32,7 @@ class TipChannel:
 
 @dataclass(frozen=True, slots=True)
 class CoreSettings:
-    knowledge_dir: Path
+    knowledge_sources: tuple[SourceSpec, ...]  # KNOWLEDGE_DIR (bot.knowledge.sources)
     base_url: str | None
     threshold: float
     database_url: str | None
@@ -48,6 +44,9 @@ class CoreSettings:
     log_level: str
     ephemeral_disk: bool = False  # DYNO is set: a Heroku-style host wipes the disk on restart
     embedding_model: str | None = None  # "word-vectors", "off", a folder; None: bundled model
+    knowledge_refresh: float = DEFAULT_KNOWLEDGE_REFRESH  # seconds between git fetches; 0: never
+    # CHANNEL_KNOWLEDGE: channel id -> the sources, folders or paths its questions are matched in
+    channel_knowledge: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def embedding_cache_dir(self) -> Path:
@@ -78,6 +77,34 @@ def _log_level(text: str) -> str:
     return level
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text.removesuffix("s"))
+    except ValueError:
+        raise ValueError("expected a number of seconds, 0 for never") from None
+    if value < 0:
+        raise ValueError("expected a number of seconds, 0 for never")
+    return value
+
+
+def parse_channel_knowledge(text: str) -> dict[str, tuple[str, ...]]:
+    """``"C0123=data-engineering-zoomcamp+webinars, 1122=mlops-zoomcamp"``: channel -> names.
+
+    A name is a source, a folder inside one (a course of the FAQ), or a path in a source
+    (``faq/_questions/llm-zoomcamp``); ``+`` joins several.
+    """
+    mapping: dict[str, tuple[str, ...]] = {}
+    for item in split_list(text):
+        channel, sep, names = (part.strip() for part in item.partition("="))
+        scopes = tuple(name.strip() for name in names.split("+") if name.strip())
+        if not sep or not channel or not scopes:
+            raise ValueError(f"expected CHANNEL=NAME[+NAME...], not {item!r}")
+        if channel in mapping:
+            raise ValueError(f"channel {channel!r} is listed twice")
+        mapping[channel] = scopes
+    return mapping
+
+
 def parse_tip_channels(text: str, default: WeeklySlot) -> tuple[TipChannel, ...]:
     """``"C1, C2=wed 10:00 Europe/Berlin"``: channel ids, each optionally with its own slot."""
     channels = []
@@ -97,7 +124,7 @@ def read_core(reader: SettingsReader) -> CoreSettings:
         "TIP_SCHEDULE", parse_weekly_slot, parse_weekly_slot("mon 09:00 UTC"), "weekly slot"
     )
     return CoreSettings(
-        knowledge_dir=Path(reader.raw("KNOWLEDGE_DIR") or bundled_knowledge_dir()),
+        knowledge_sources=reader.parsed("KNOWLEDGE_DIR", parse_sources, bundled_sources(), "list"),
         base_url=reader.parsed("KNOWLEDGE_BASE_URL", url, None, "URL"),
         threshold=reader.parsed("ANSWER_THRESHOLD", _threshold, DEFAULT_THRESHOLD, "0..1"),
         database_url=reader.parsed("DATABASE_URL", _database_url, None, "database URL"),
@@ -109,6 +136,10 @@ def read_core(reader: SettingsReader) -> CoreSettings:
         log_level=reader.parsed("LOG_LEVEL", _log_level, "INFO", "level"),
         ephemeral_disk=reader.raw("DYNO") is not None,
         embedding_model=reader.raw("EMBEDDING_MODEL"),
+        knowledge_refresh=reader.parsed(
+            "KNOWLEDGE_REFRESH", _seconds, DEFAULT_KNOWLEDGE_REFRESH, "seconds"
+        ),
+        channel_knowledge=reader.parsed("CHANNEL_KNOWLEDGE", parse_channel_knowledge, {}, "list"),
     )
 
 

@@ -13,8 +13,7 @@ from bot.settings import TipChannel
 
 
 def startup_line(bot: QABot, platform: str, tip_channels: Sequence[TipChannel]) -> str:
-    encoder = bot.matcher.encoder
-    matching = f"lexical + meaning ({encoder.name})" if encoder else "lexical only"
+    matching = describe_matching(bot)
     tips = ", ".join(f"{c.channel} ({c.slot})" for c in tip_channels) or "none"
     metrics = f"; metrics on :{bot.settings.metrics_port}" if bot.settings.metrics_port else ""
     return (
@@ -24,11 +23,23 @@ def startup_line(bot: QABot, platform: str, tip_channels: Sequence[TipChannel]) 
     )
 
 
+def describe_matching(bot: QABot) -> str:
+    """``lexical + meaning (word-vectors; all-MiniLM-L6-v2-int8 once the entries are encoded)``."""
+    encoder = bot.matcher.encoder
+    if encoder is None:
+        return "lexical only"
+    later = bot.live.target
+    if bot.live.sharpened or later is None:
+        return f"lexical + meaning ({encoder.name})"
+    return f"lexical + meaning ({encoder.name}; {later.name} once the entries are encoded)"
+
+
 def describe_knowledge(knowledge: KnowledgeBase) -> str:
-    """``/srv/kb (1215 entries: data-engineering-zoomcamp 400, ...)``, by top-level folder."""
-    sources = Counter(entry.path.split("/", 1)[0] for entry in knowledge.entries)
-    parts = ", ".join(f"{name} {count}" for name, count in sorted(sources.items()))
-    return f"{knowledge.directory} ({len(knowledge.entries)} entries: {parts or 'none'})"
+    """``faq,webinars (1233 entries: faq 1210, webinars 23)``: entries by source."""
+    counts = Counter(entry.source for entry in knowledge.entries)
+    names = knowledge.source_names or tuple(sorted(counts))
+    parts = ", ".join(f"{name} {counts[name]}" for name in names)
+    return f"{','.join(names) or 'none'} ({len(knowledge.entries)} entries: {parts or 'none'})"
 
 
 def describe_store(url: URL) -> str:

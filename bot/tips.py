@@ -10,7 +10,7 @@ import asyncio
 import datetime as dt
 import logging
 import random
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -18,7 +18,7 @@ from bot.metrics import Metrics
 from bot.models import Entry, Tip
 from bot.schedule import iso_week
 from bot.settings import TipChannel
-from bot.store import TipLedger, TipRecord
+from bot.store import TipLedger, TipRecord, stored_entry_id
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,28 @@ class TipSource(Protocol):
     @property
     def curated_tips(self) -> tuple[str, ...]: ...
 
+    @property
+    def tip_entries(self) -> tuple[Entry, ...]:
+        """The entries that make a tip (``bot.knowledge.tipworthy``)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class TipPool:
+    """A part of the knowledge that a channel's tips are drawn from (CHANNEL_KNOWLEDGE)."""
+
+    entries: tuple[Entry, ...]
+    curated_tips: tuple[str, ...]
+    tip_entries: tuple[Entry, ...]
+
+    @classmethod
+    def within(cls, source: TipSource, ids: Collection[str]) -> TipPool:
+        return cls(
+            tuple(e for e in source.entries if e.id in ids),
+            tuple(i for i in source.curated_tips if i in ids),
+            tuple(e for e in source.tip_entries if e.id in ids),
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class TipPreview:
@@ -73,11 +95,12 @@ class TipPreview:
 
 
 def rotation(source: TipSource, platform: str, channel: str) -> list[Entry]:
-    """The order tips are drawn in: curated ids first, then a shuffle fixed per channel."""
+    """The order tips are drawn in: curated ids first, then a shuffle fixed per channel of the
+    entries that make a tip."""
     by_id = {entry.id: entry for entry in source.entries}
     curated = [by_id[i] for i in dict.fromkeys(source.curated_tips) if i in by_id]
     chosen = {entry.id for entry in curated}
-    rest = [entry for entry in source.entries if entry.id not in chosen]
+    rest = [entry for entry in source.tip_entries if entry.id not in chosen]
     random.Random(f"{platform}:{channel}").shuffle(rest)
     return curated + rest
 
@@ -106,7 +129,7 @@ class TipScheduler:
     def __init__(
         self,
         *,
-        source: TipSource,
+        source: Callable[[str], TipSource],
         ledger: TipLedger,
         platform: str,
         channels: Sequence[TipChannel],
@@ -117,7 +140,7 @@ class TipScheduler:
         attempts: int = POST_ATTEMPTS,
         backoff: float = BACKOFF_SECONDS,
     ) -> None:
-        self.source = source
+        self.source = source  # what a channel's tips are drawn from, read when needed
         self.ledger = ledger
         self.platform = platform
         self.channels = tuple(channels)
@@ -161,8 +184,8 @@ class TipScheduler:
             if this_week is not None:
                 slot = channel.slot.in_week_of(slot + dt.timedelta(days=7))
                 week = iso_week(slot)
-            history = _posted_before(records, week)
-            entry = next_entry(rotation(self.source, self.platform, channel.channel), history)
+            order = rotation(self.source(channel.channel), self.platform, channel.channel)
+            entry = next_entry(order, _posted_before(records, week, order))
             overdue = this_week is None and now >= slot
             previews.append(TipPreview(channel.channel, slot, week, entry, overdue))
         return previews
@@ -176,8 +199,8 @@ class TipScheduler:
         records = await self.ledger.records(self.platform, channel.channel)
         if any(r.week == week and r.posted_at for r in records):
             return None
-        order = rotation(self.source, self.platform, channel.channel)
-        entry = next_entry(order, _posted_before(records, week))
+        order = rotation(self.source(channel.channel), self.platform, channel.channel)
+        entry = next_entry(order, _posted_before(records, week, order))
         if entry is None:
             log.warning("no knowledge entries to post as a tip in %s", channel.channel)
             return None
@@ -219,5 +242,11 @@ class TipScheduler:
         raise AssertionError("unreachable")  # the loop returns or raises
 
 
-def _posted_before(records: Sequence[TipRecord], week: str) -> list[str]:
-    return [r.entry_id for r in records if r.posted_at is not None and r.week < week]
+def _posted_before(records: Sequence[TipRecord], week: str, order: Sequence[Entry]) -> list[str]:
+    # The ledger holds ids in their stored form (long ones hashed): map them back.
+    ids = {stored_entry_id(entry.id): entry.id for entry in order}
+    return [
+        ids.get(r.entry_id, r.entry_id)
+        for r in records
+        if r.posted_at is not None and r.week < week
+    ]

@@ -13,17 +13,17 @@ import time
 from pathlib import Path
 
 from bot.evaluation import evaluate, read_cases
-from bot.knowledge import load_knowledge
+from bot.knowledge import SourceSpec, bundled_sources, load_knowledge
 from bot.matching import Matcher
 from bot.semantic import open_encoder
-from bot.settings import bundled_knowledge_dir, load_core_settings
+from bot.settings import load_core_settings
 
 REPO = Path(__file__).resolve().parents[1]
 EVAL = REPO / "tests" / "eval"
 CORPUS = REPO.parent / "shared" / "corpus"
 FAQ = CORPUS / "datatalksclub-faq"
-KNOWLEDGE = {
-    "bundled": bundled_knowledge_dir(),
+KNOWLEDGE: dict[str, Path | tuple[SourceSpec, ...]] = {
+    "bundled": bundled_sources(),
     "webinars": CORPUS / "webinars",
     "faq": FAQ,
     "faq-de": FAQ / "_questions" / "data-engineering-zoomcamp",
@@ -46,6 +46,10 @@ SETS = [
 ]
 
 
+def available(knowledge: Path | tuple[SourceSpec, ...]) -> bool:
+    return not isinstance(knowledge, Path) or knowledge.is_dir()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--embedding-model", default=None)
@@ -61,7 +65,7 @@ def main() -> int:
     rows = []
     for name, folder in SETS:
         path = EVAL / f"{name}.jsonl"
-        if (only and name not in only) or not path.is_file() or not KNOWLEDGE[folder].is_dir():
+        if (only and name not in only) or not path.is_file() or not available(KNOWLEDGE[folder]):
             continue
         if folder not in matchers:
             started = time.process_time()

@@ -25,7 +25,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from eval_table import EVAL, KNOWLEDGE, SETS
+from eval_table import EVAL, KNOWLEDGE, SETS, available
 
 from bot.confidence import DECISION, RANKING, Calibration, decision_features, ranking_features
 from bot.evaluation import read_cases
@@ -198,7 +198,7 @@ def main() -> int:
     data: dict[str, list[Question]] = {}
     for name, folder in SETS:
         path = EVAL / f"{name}.jsonl"
-        if not path.is_file() or not KNOWLEDGE[folder].is_dir():
+        if not path.is_file() or not available(KNOWLEDGE[folder]):
             continue
         if name not in DEVELOPMENT and not args.holdout:
             continue

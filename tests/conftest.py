@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from bot.knowledge import KnowledgeBase, load_knowledge
-from bot.settings import bundled_knowledge_dir
+from bot.knowledge import KnowledgeBase, bundled_sources, load_knowledge
 
 TESTS = Path(__file__).resolve().parent
 FIXTURE_KNOWLEDGE = TESTS / "fixtures" / "knowledge"
 SHARED_CORPUS = TESTS.parent.parent / "shared" / "corpus"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _data_dir_outside_the_checkout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Commands run in tests keep their caches in a temporary DATA_DIR, not ./data."""
+    before = os.environ.get("DATA_DIR")
+    os.environ["DATA_DIR"] = str(tmp_path_factory.mktemp("data"))
+    yield
+    if before is None:
+        os.environ.pop("DATA_DIR", None)
+    else:
+        os.environ["DATA_DIR"] = before
 
 
 @pytest.fixture(scope="session")
@@ -21,7 +34,7 @@ def fixture_knowledge_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def bundled_knowledge() -> KnowledgeBase:
-    return load_knowledge(bundled_knowledge_dir())
+    return load_knowledge(bundled_sources())
 
 
 @pytest.fixture(scope="session")

@@ -57,12 +57,20 @@ class QAClient(discord.Client):
         super().__init__(intents=intents, allowed_mentions=NONE, **options)
         self.qabot = qabot
         self.settings = settings
-        self.keys = EntryKeys(qabot.knowledge.entries)
+        self._keys: tuple[object, EntryKeys] | None = None
         self.cooldown = MentionCooldown(
             settings.mention_limit, settings.mention_window, clock=clock
         )
         self.respond_within = respond_within
         self.tree = build_tree(self)
+
+    @property
+    def keys(self) -> EntryKeys:
+        """Short keys of the knowledge now: rebuilt after a reload, never a stale copy."""
+        knowledge = self.qabot.knowledge
+        if self._keys is None or self._keys[0] is not knowledge:
+            self._keys = (knowledge, EntryKeys(knowledge.entries))
+        return self._keys[1]
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -146,10 +154,11 @@ class QAClient(discord.Client):
                 return asked
         return await self.qabot.ask(question, ctx)
 
-    def suggest(self, current: str) -> list[app_commands.Choice[str]]:
-        """Autocomplete: up to 25 entry questions closest to what is typed."""
+    def suggest(self, current: str, channel: str | None = None) -> list[app_commands.Choice[str]]:
+        """Autocomplete: up to 25 entry questions closest to what is typed (the channel's
+        course first)."""
         try:
-            entries = self.qabot.complete(current, 25)
+            entries = self.qabot.complete(current, 25, channel)
         except Exception:
             log.exception("autocomplete failed for %r", current)
             return []
@@ -211,7 +220,8 @@ def build_tree(client: QAClient) -> app_commands.CommandTree[QAClient]:
     async def ask_autocomplete(
         interaction: discord.Interaction[QAClient], current: str
     ) -> list[app_commands.Choice[str]]:
-        return client.suggest(current)
+        channel = str(interaction.channel_id) if interaction.channel_id else None
+        return client.suggest(current, channel)
 
     @tree.command(name="tip", description="Show a tip from the webinars and the course")
     async def tip(interaction: discord.Interaction[QAClient]) -> None:

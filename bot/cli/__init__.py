@@ -11,14 +11,17 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+
+from dotenv import load_dotenv
 
 from bot import platforms
-from bot.cli import ask, bench, check, db, evaluate, report, tips
+from bot.cli import ask, bench, check, db, evaluate, reload, report, tips
 from bot.errors import BotError, UsageError
 
 log = logging.getLogger(__name__)
 
-CORE_COMMANDS = (ask, check, evaluate, bench, tips, report, db)
+CORE_COMMANDS = (ask, check, evaluate, bench, tips, report, db, reload)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    _load_dotenv()
     logging.basicConfig(
         level=getattr(args, "log_level", None) or logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -57,3 +61,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141  # as a shell reports a pipe writer stopped by SIGPIPE
     return status
+
+
+def _load_dotenv() -> None:
+    """Settings from ``.env`` in the working directory; variables already set win."""
+    try:
+        load_dotenv(Path.cwd() / ".env", override=False, encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"qabot: .env not read: {exc}", file=sys.stderr)

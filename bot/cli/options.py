@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-from pathlib import Path
 
 from bot.errors import UsageError
-from bot.knowledge import KnowledgeBase, load_knowledge
+from bot.knowledge import KnowledgeBase, KnowledgeLoader, SourceSpec, parse_sources
 from bot.matching import Matcher
 from bot.semantic import open_encoder
 from bot.settings import CoreSettings, load_core_settings
@@ -16,9 +15,10 @@ from bot.settings import CoreSettings, load_core_settings
 def add_knowledge_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--knowledge",
-        metavar="DIR",
-        type=Path,
-        help="knowledge folder (env KNOWLEDGE_DIR; default: the bundled knowledge/)",
+        metavar="SOURCE",
+        action="append",
+        help="a knowledge folder or git+https://… repository, [NAME=]LOCATION; repeat it or "
+        "separate sources with commas (env KNOWLEDGE_DIR; default: the bundled knowledge/)",
     )
     parser.add_argument(
         "--threshold",
@@ -49,21 +49,43 @@ def _threshold(text: str) -> float:
     return value
 
 
+def sources_from(values: list[str] | None) -> tuple[SourceSpec, ...] | None:
+    """The sources named by repeated ``--knowledge`` options; None when there are none."""
+    if not values:
+        return None
+    try:
+        return parse_sources(",".join(values))
+    except ValueError as exc:
+        raise UsageError(f"--knowledge: {exc}") from None
+
+
 def settings_from(args: argparse.Namespace) -> CoreSettings:
     settings = load_core_settings()
     return dataclasses.replace(
         settings,
-        knowledge_dir=args.knowledge or settings.knowledge_dir,
+        knowledge_sources=sources_from(args.knowledge) or settings.knowledge_sources,
         threshold=settings.threshold if args.threshold is None else args.threshold,
         base_url=args.base_url or settings.base_url,
         embedding_model=args.embedding_model or settings.embedding_model,
     )
 
 
+def loader_from(settings: CoreSettings) -> KnowledgeLoader:
+    try:
+        return KnowledgeLoader(
+            settings.knowledge_sources, data_dir=settings.data_dir, base_url=settings.base_url
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def knowledge_from(settings: CoreSettings) -> KnowledgeBase:
-    if not settings.knowledge_dir.is_dir():
-        raise UsageError(f"knowledge folder not found: {settings.knowledge_dir}")
-    return load_knowledge(settings.knowledge_dir, base_url=settings.base_url)
+    """The knowledge, from the parse cache where files are unchanged; a bad file raises."""
+    loader = loader_from(settings)
+    missing = [s.root for s in loader.sources if s.spec.kind == "folder" and not s.root.is_dir()]
+    if missing:
+        raise UsageError(f"knowledge folder not found: {missing[0]}")
+    return loader.load(strict=True)
 
 
 def matcher_from(args: argparse.Namespace) -> Matcher:

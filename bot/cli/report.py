@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import datetime as dt
 
-from bot.knowledge import load_knowledge
+from bot.cli.options import knowledge_from
 from bot.report import Format, build_report, parse_since, render
 from bot.settings import load_core_settings
 
@@ -30,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     span = parse_since(args.since)
     settings = load_core_settings()
-    knowledge = load_knowledge(settings.knowledge_dir, base_url=settings.base_url)
+    knowledge = knowledge_from(settings)
     from bot.store import Store
     from bot.store.errors import reported_store_errors
 

@@ -1,14 +1,19 @@
-"""The tables of the current schema version (SQLAlchemy Core), shared by queries and migrations."""
+"""The tables of the current schema (SQLAlchemy Core), used by queries.
+
+The Alembic revisions in ``migrations/versions`` build this schema step by step and keep their
+own frozen table definitions; a test compares the two on SQLite and PostgreSQL.
+"""
 
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     DateTime,
     Float,
-    ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -19,7 +24,14 @@ from sqlalchemy import (
 metadata = MetaData()
 
 QUESTION_MAX_CHARS = 2000
+ENTRY_ID_MAX_CHARS = 300
+EVENT_ID_MAX_CHARS = 200
 
+# Log ids are chosen by the process (random 63-bit), so an answer's buttons never wait on the
+# database. On SQLite an INTEGER PRIMARY KEY is already 64-bit (and the rowid itself).
+LogId = BigInteger().with_variant(Integer(), "sqlite")
+
+# The hand-written runner's version table, kept so that an older qabot refuses this database.
 schema_migrations = Table(
     "schema_migrations",
     metadata,
@@ -38,7 +50,7 @@ settings = Table(
 question_log = Table(
     "question_log",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("id", LogId, primary_key=True, autoincrement=False),
     Column("asked_at", DateTime(timezone=True), nullable=False),
     Column("platform", String(32), nullable=False),
     Column("workspace", String(64)),
@@ -46,21 +58,24 @@ question_log = Table(
     Column("user_hash", String(64)),
     Column("question", String(QUESTION_MAX_CHARS), nullable=False),
     Column("outcome", String(16), nullable=False),  # "answered" | "abstained"
-    Column("entry_id", String(300)),
+    Column("entry_id", String(ENTRY_ID_MAX_CHARS)),
     Column("score", Float, nullable=False),
     Column("latency_ms", Float, nullable=False),
     Index("ix_question_log_asked_at", "asked_at"),
 )
 
+# No foreign key to question_log: a vote may be written before its answer's row, which waits
+# in another process's queue (or this one's, while the database is down).
 feedback = Table(
     "feedback",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("log_id", Integer, ForeignKey("question_log.id", ondelete="CASCADE"), nullable=False),
+    Column("log_id", BigInteger, nullable=False),
     Column("user_hash", String(64), nullable=False),
     Column("vote", String(8), nullable=False),  # "up" | "down"
     Column("voted_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("log_id", "user_hash", name="uq_feedback_log_user"),
+    Index("ix_feedback_voted_at", "voted_at"),
 )
 
 processed_events = Table(
@@ -68,7 +83,7 @@ processed_events = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("platform", String(32), nullable=False),
-    Column("event_id", String(200), nullable=False),
+    Column("event_id", String(EVENT_ID_MAX_CHARS), nullable=False),
     Column("claimed_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("platform", "event_id", name="uq_processed_events_key"),
     Index("ix_processed_events_claimed_at", "claimed_at"),
@@ -81,10 +96,23 @@ tip_posts = Table(
     Column("platform", String(32), nullable=False),
     Column("channel", String(64), nullable=False),
     Column("iso_week", String(10), nullable=False),
-    Column("entry_id", String(300), nullable=False),
+    Column("entry_id", String(ENTRY_ID_MAX_CHARS), nullable=False),
     Column("claim_token", String(40), nullable=False),  # identifies the claimant
     Column("claimed_at", DateTime(timezone=True), nullable=False),
     Column("posted_at", DateTime(timezone=True)),
     Column("message_ref", String(200)),
     UniqueConstraint("platform", "channel", "iso_week", name="uq_tip_posts_week"),
+)
+
+# Sentence-model vectors of knowledge entries, so a host that wipes its disk need not
+# re-encode the knowledge at every start.
+embedding_cache = Table(
+    "embedding_cache",
+    metadata,
+    Column("model_key", String(200), primary_key=True),
+    Column("text_key", String(64), primary_key=True),
+    Column("vector", LargeBinary, nullable=False),  # float32 or float16, as the caller packs it
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True), nullable=False),  # last read, at day precision
+    Index("ix_embedding_cache_used_at", "used_at"),
 )

@@ -5,23 +5,36 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from sqlalchemy import Insert, Table, delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.store import migrations, schema
+from bot.store import clean, embeddings, migrate, schema
 from bot.store.engine import create_engine
+from bot.store.remap import remap_entry_ids
+from bot.store.rows import (
+    Outcome,
+    QuestionRow,
+    Row,
+    Vote,
+    event_key,
+    new_log_id,
+    question_values,
+    upsert,
+    utc,
+    write_rows,
+)
 from bot.store.url import normalise_database_url
 
 log = logging.getLogger(__name__)
 
-Outcome = Literal["answered", "abstained"]
-Vote = Literal["up", "down"]
 SALT_KEY = "user_id_salt"
+
+__all__ = ["LogRecord", "LoggedQuestion", "Outcome", "Pruned", "Store", "Vote", "upsert", "utc"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,20 +66,6 @@ class Pruned:
     events: int
 
 
-def utc(moment: dt.datetime) -> dt.datetime:
-    """Aware UTC; SQLite returns naive datetimes, which the store always writes in UTC."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(dt.UTC)
-
-
-def upsert(conn: AsyncConnection, table: Table) -> Any:
-    """A dialect INSERT that supports ``on_conflict_do_nothing`` / ``on_conflict_do_update``."""
-    if conn.dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
-
-
 class Store:
     """Everything the bot must remember, in SQLite or PostgreSQL."""
 
@@ -91,13 +90,18 @@ class Store:
 
     async def upgrade(self, *, target: int | None = None) -> int:
         """Create or upgrade the schema (safe when several processes do it at once)."""
-        return await migrations.upgrade(self.engine, target=target)
+        return await migrate.upgrade(self.engine, target=target)
 
     async def schema_version(self) -> int:
-        return await migrations.current_version(self.engine)
+        return await migrate.current_version(self.engine)
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+    async def ping(self) -> None:
+        """One round trip to the database; raises when it cannot be reached."""
+        async with self.engine.connect() as conn:
+            await conn.scalar(select(1))
 
     async def salt(self) -> str:
         """The salt for hashing user ids: generated once, then shared by every process."""
@@ -109,24 +113,30 @@ class Store:
             )
         return str(value)
 
-    async def log_question(self, record: LogRecord) -> int:
-        question = record.question[: schema.QUESTION_MAX_CHARS]
-        values = {
-            "asked_at": utc(record.asked_at),
-            "platform": record.platform,
-            "workspace": record.workspace,
-            "channel": record.channel,
-            "user_hash": record.user_hash,
-            "question": question,
-            "outcome": record.outcome,
-            "entry_id": record.entry_id,
-            "score": record.score,
-            "latency_ms": record.latency_ms,
-        }
+    async def write(self, rows: Sequence[Row], salt: str) -> None:
+        """Write queued rows in one transaction; writing the same rows again changes nothing."""
         async with self.engine.begin() as conn:
-            stmt: Insert = schema.question_log.insert().values(values)
-            log_id = await conn.scalar(stmt.returning(schema.question_log.c.id))
-        return int(log_id)
+            await write_rows(conn, rows, salt)
+
+    async def log_question(self, record: LogRecord, *, log_id: int | None = None) -> int:
+        """Log one question at once (the bot queues them instead); returns its log id."""
+        row = QuestionRow(
+            new_log_id() if log_id is None else log_id,
+            record.asked_at,
+            record.platform,
+            record.workspace,
+            record.channel,
+            None,
+            record.question,
+            record.outcome,
+            record.entry_id,
+            record.score,
+            record.latency_ms,
+        )
+        async with self.engine.begin() as conn:
+            values = question_values(row, record.user_hash)
+            await conn.execute(schema.question_log.insert().values(values))
+        return row.log_id
 
     async def vote(self, log_id: int, user_hash: str, vote: Vote, now: dt.datetime) -> bool:
         """Record or change a user's vote; False if the answer is unknown or the vote unchanged."""
@@ -163,22 +173,61 @@ class Store:
         """Atomically claim an inbound event; False when another delivery already claimed it."""
         async with self.engine.begin() as conn:
             stmt = upsert(conn, schema.processed_events).values(
-                platform=platform, event_id=event_id[:200], claimed_at=utc(now)
+                platform=clean.key(platform, 32), event_id=event_key(event_id), claimed_at=utc(now)
             )
             stmt = stmt.on_conflict_do_nothing(index_elements=["platform", "event_id"])
             claimed = await conn.scalar(stmt.returning(schema.processed_events.c.id))
         return claimed is not None
 
+    async def release_event(self, platform: str, event_id: str) -> bool:
+        """Forget a claim, so a redelivery of the event is handled; False if there was none."""
+        events = schema.processed_events
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                delete(events).where(
+                    events.c.platform == clean.key(platform, 32),
+                    events.c.event_id == event_key(event_id),
+                )
+            )
+        return bool(result.rowcount)
+
     async def prune(self, before: dt.datetime) -> Pruned:
-        """Delete questions (with their feedback) and event claims older than ``before``."""
+        """Delete questions, feedback and event claims older than ``before``.
+
+        Feedback goes with its question, and on its own once old (a vote whose answer was
+        never logged, e.g. dropped when the queue overflowed).
+        """
         cutoff = utc(before)
         qlog, fb, events = schema.question_log, schema.feedback, schema.processed_events
         old = select(qlog.c.id).where(qlog.c.asked_at < cutoff)
         async with self.engine.begin() as conn:
-            n_fb = (await conn.execute(delete(fb).where(fb.c.log_id.in_(old)))).rowcount
+            stale = or_(fb.c.log_id.in_(old), fb.c.voted_at < cutoff)
+            n_fb = (await conn.execute(delete(fb).where(stale))).rowcount
             n_q = (await conn.execute(delete(qlog).where(qlog.c.asked_at < cutoff))).rowcount
             n_ev = (await conn.execute(delete(events).where(events.c.claimed_at < cutoff))).rowcount
         return Pruned(questions=n_q, feedback=n_fb, events=n_ev)
+
+    async def remap_entry_ids(self, mapping: Mapping[str, str]) -> int:
+        """Rewrite entry ids (``old -> new``) in every table, in one transaction; idempotent."""
+        return await remap_entry_ids(self.engine, mapping)
+
+    async def embeddings_get(
+        self, model_key: str, keys: Iterable[str], *, now: dt.datetime | None = None
+    ) -> dict[str, bytes]:
+        """Cached entry vectors of ``model_key`` among ``keys`` (text keys), by key."""
+        return await embeddings.get(self.engine, model_key, keys, now or _now())
+
+    async def embeddings_put(
+        self, model_key: str, items: Mapping[str, bytes], *, now: dt.datetime | None = None
+    ) -> None:
+        """Cache entry vectors (text key -> packed vector); concurrent writers are safe."""
+        await embeddings.put(self.engine, model_key, items, now or _now())
+
+    async def embeddings_prune(
+        self, unused_since: dt.datetime, *, keep_models: Collection[str] | None = None
+    ) -> int:
+        """Delete vectors unread since ``unused_since`` or of models not in ``keep_models``."""
+        return await embeddings.prune(self.engine, unused_since, keep_models)
 
     async def questions(self, since: dt.datetime, until: dt.datetime) -> list[LoggedQuestion]:
         """Logged questions in ``[since, until)``, oldest first."""
@@ -225,3 +274,7 @@ class Store:
         )
         async with self.engine.connect() as conn:
             return {str(entry): int(n) for entry, n in await conn.execute(query)}
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.store import schema
-from bot.store.store import upsert, utc
+from bot.store import clean, schema
+from bot.store.rows import upsert, utc
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,12 @@ class TipLedger:
         """
         tips = schema.tip_posts
         token = secrets.token_hex(16)
-        values = {"entry_id": entry_id, "claim_token": token, "claimed_at": utc(now)}
+        channel = clean.key(channel, 64)
+        values = {
+            "entry_id": clean.stored_entry_id(entry_id),
+            "claim_token": token,
+            "claimed_at": utc(now),
+        }
         async with self.engine.begin() as conn:
             stmt = upsert(conn, tips).values(
                 platform=platform, channel=channel, iso_week=week, **values
@@ -96,7 +101,7 @@ class TipLedger:
             result = await conn.execute(
                 update(tips)
                 .where(tips.c.id == claim.id, tips.c.claim_token == claim.token)
-                .values(posted_at=utc(now), message_ref=message_ref)
+                .values(posted_at=utc(now), message_ref=clean.optional_key(message_ref, 200))
             )
         if result.rowcount == 0:
             log.warning(
@@ -120,11 +125,11 @@ class TipLedger:
             )
 
     async def records(self, platform: str, channel: str) -> list[TipRecord]:
-        """Every row for the channel, oldest week first."""
+        """Every row for the channel, oldest week first; entry ids in their stored form."""
         tips = schema.tip_posts
         query = (
             select(tips)
-            .where(tips.c.platform == platform, tips.c.channel == channel)
+            .where(tips.c.platform == platform, tips.c.channel == clean.key(channel, 64))
             .order_by(tips.c.iso_week, tips.c.id)
         )
         async with self.engine.connect() as conn:

@@ -10,6 +10,7 @@ from sqlalchemy.exc import ArgumentError
 from bot.errors import StoreError
 
 SQLITE_FILENAME = "qabot.sqlite3"
+DIR_MODE = 0o700  # the data folder holds the database and the embedding cache: owner only
 
 # libpq's sslmode values; asyncpg takes the same words as its ``ssl`` argument.
 _SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
@@ -22,7 +23,7 @@ def normalise_database_url(database_url: str | None, data_dir: Path) -> URL:
     the driver part (``+asyncpg``, ``+aiosqlite``) is chosen here, never by the user.
     """
     if not database_url:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        data_dir.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
         return URL.create("sqlite+aiosqlite", database=str(data_dir / SQLITE_FILENAME))
     try:
         url = make_url(database_url)
@@ -60,7 +61,7 @@ def _sqlite(url: URL) -> URL:
             "DATABASE_URL must name a SQLite file (sqlite:///path/to/file.sqlite3); "
             "an in-memory database would forget everything"
         )
-    Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
     return url.set(drivername="sqlite+aiosqlite")
 
 

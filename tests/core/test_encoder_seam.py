@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from bot.confidence import Calibration
+from bot.live_knowledge import Matching
 from bot.matching import Matcher
 from bot.models import AskContext
 from bot.service import QABot
@@ -23,6 +24,7 @@ class RecordingEncoder:
     def __init__(self, blocking: bool) -> None:
         self.inner = load_word_vectors()
         self.name = "recording"
+        self.identity = "recording-1"
         self.blocking = blocking
         self.nbytes = self.inner.nbytes
         self.threads: list[int] = []
@@ -52,7 +54,8 @@ async def test_only_an_encoder_that_blocks_is_sent_to_a_thread(
     bot = await QABot.start(core)
     try:
         encoder = RecordingEncoder(blocking)
-        bot.matcher = Matcher(bot.knowledge, core.threshold, encoder)
+        matcher = Matcher(bot.knowledge, core.threshold, encoder)
+        await bot.live.swap(Matching(bot.knowledge, matcher), reason="test")
         await bot.ask("how do I become an AI engineer?", AskContext("test"))
         on_loop = encoder.threads == [threading.get_ident()]
         assert on_loop is not blocking

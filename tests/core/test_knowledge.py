@@ -9,7 +9,7 @@ import pytest
 from bot.errors import KnowledgeError
 from bot.knowledge import check_knowledge, load_knowledge
 
-WEBINAR = "webinars/07-shipping-llm-apps"
+WEBINAR = "knowledge/webinars/07-shipping-llm-apps"  # the fixture folder is named knowledge
 
 
 @pytest.fixture(name="kb")
@@ -27,7 +27,11 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 class TestWebinar:
     def test_entries_are_the_headings_of_qa_sections_only(self, kb) -> None:
         """### headings under '## Q&A ...' are entries; Key Findings and code comments are not."""
-        questions = [e.question for e in kb.entries if e.path.startswith("webinars/")]
+        questions = [
+            e.question
+            for e in kb.entries
+            if e.path.startswith("webinars/") and "#about." not in e.id
+        ]
         assert questions == [
             "How do I monitor an LLM application in production?",
             "Which vector database should I start with?",
@@ -38,6 +42,7 @@ class TestWebinar:
 
     def test_ids_are_github_anchors_and_repeated_headings_get_suffixes(self, kb) -> None:
         ids = [e.id for e in kb.entries if e.path.startswith("webinars/")]
+        assert all(e.source == "knowledge" for e in kb.entries)
         assert ids[0] == f"{WEBINAR}#how-do-i-monitor-an-llm-application-in-production"
         assert ids[3] == f"{WEBINAR}#how-do-i-monitor-an-llm-application-in-production-1"
         assert ids[2] == f"{WEBINAR}#prompt-versioning"
@@ -93,7 +98,9 @@ class TestWebinar:
 
 class TestFaq:
     def test_one_entry_per_file_with_front_matter_id(self, kb) -> None:
-        entry = kb.get("faq/demo-course/general/001_aa11bb22cc_can-i-still-join#aa11bb22cc")
+        entry = kb.get(
+            "knowledge/faq/demo-course/general/001_aa11bb22cc_can-i-still-join#aa11bb22cc"
+        )
         assert entry is not None
         assert entry.question == "Course: I just found the course. Can I still join?"
         assert entry.source_title == "Demo Zoomcamp › General Course-Related Questions"
@@ -102,7 +109,7 @@ class TestFaq:
 
     def test_numeric_ids_and_image_placeholders(self, kb) -> None:
         entry = kb.get(
-            "faq/demo-course/module-1/001_1234567890_docker-permission-denied#1234567890"
+            "knowledge/faq/demo-course/module-1/001_1234567890_docker-permission-denied#1234567890"
         )
         assert entry is not None
         assert entry.source_title == "Demo Zoomcamp › Module 1: Docker"
@@ -164,9 +171,11 @@ class TestCheck:
     def test_unknown_curated_tip_is_an_error(self, tmp_path) -> None:
         write(tmp_path, "w.md", "# Webinar 1: A\n\n## Q&A\n\n### Fine?\n\nYes.\n")
         write(tmp_path, "tips.txt", "# curated tips\nw#fine\nw#missing\n")
-        errors = [p.message for p in check_knowledge(tmp_path) if p.severity == "error"]
-        assert errors == ["tips.txt names unknown entry 'w#missing'"]
-        assert load_knowledge(tmp_path).curated_tips == ("w#fine", "w#missing")
+        errors = [str(p) for p in check_knowledge(tmp_path) if p.severity == "error"]
+        assert errors == ["tips.txt:3: error: tips.txt names unknown entry 'w#missing'"]
+        # Ids in tips.txt may leave out the source's name; they are kept whole.
+        source = tmp_path.name
+        assert load_knowledge(tmp_path).curated_tips == (f"{source}/w#fine", f"{source}/w#missing")
 
     def test_off_topic_examples_are_read_without_comments(self, tmp_path) -> None:
         write(tmp_path, "w.md", "# Webinar 1: A\n\n## Q&A\n\n### Fine?\n\nYes.\n")
@@ -194,7 +203,7 @@ class TestCheck:
 
 class TestBundledAndRealCorpus:
     def test_bundled_knowledge_is_clean(self, bundled_knowledge) -> None:
-        assert len(bundled_knowledge) == 20
+        assert len(bundled_knowledge) == 23  # 20 questions, 3 about the webinar
         assert not bundled_knowledge.problems
         assert all(
             e.id.startswith("webinars/01-a-day-of-ai-engineer#") for e in bundled_knowledge.entries
@@ -203,7 +212,7 @@ class TestBundledAndRealCorpus:
     @pytest.mark.corpus
     def test_real_webinars_load(self, shared_corpus) -> None:
         kb = load_knowledge(shared_corpus / "webinars")
-        assert len(kb) == 91
+        assert len(kb) == 91 + 4 * 3  # the questions, and 3 about each of the 4 webinars
         webinar2 = [e for e in kb.entries if e.path.startswith("02-")]
         assert webinar2[0].question == "Data sample size and limitations"  # a topic, not a question
         assert webinar2[0].recording_url == "https://www.youtube.com/watch?v=7NijlAdqk9U"
@@ -220,3 +229,83 @@ class TestBundledAndRealCorpus:
         assert len(placeholders) == 5
         assert len(duplicates) == 2
         assert len({e.id for e in kb.entries}) == len(kb)
+
+
+class TestAboutTheWebinar:
+    """A page's metadata answers 'where is the recording?', 'who hosted it?', 'the slides?'."""
+
+    W1 = "webinars/01-a-day-of-ai-engineer#about."
+
+    def test_the_bundled_webinar_says_honestly_what_it_lacks(self, bundled_knowledge) -> None:
+        recording = bundled_knowledge.get(self.W1 + "recording")
+        slides = bundled_knowledge.get(self.W1 + "slides")
+        host = bundled_knowledge.get(self.W1 + "host")
+        assert recording is not None and slides is not None and host is not None
+
+        assert recording.question == "Where is the recording of Webinar 1?"
+        assert "How do I get the webinar recording?" in recording.aliases
+        assert recording.answer.startswith(
+            "Webinar 1 has no recording linked on its page yet. "
+            "Its page links to [Maven](https://maven.com/p/bf6ef3/a-day-of-ai-engineer) and "
+            "[AI Shipping Labs]("
+        )
+        assert "Where are the slides?" in slides.aliases
+        assert "has no slides linked on its page" in slides.answer
+        assert host.question == "Who hosted Webinar 1?"
+        assert host.answer.startswith(
+            "Webinar 1 was hosted by "
+            "[Alexey Grigorev](https://www.linkedin.com/in/agrigorev/) on February 16, 2026."
+        )
+        assert host.source_title == "Webinar 1: A Day of an AI Engineer (February 16, 2026)"
+        assert host.source_url.endswith("/01-a-day-of-ai-engineer.md")
+
+    def test_recording_and_slides_links_are_given(self, tmp_path) -> None:
+        write(
+            tmp_path,
+            "talks/02-role.md",
+            "# Webinar 2: The Role\n\n- Date: February 24, 2026\n"
+            "- [Recording on YouTube](https://www.youtube.com/watch?v=7Nij)\n"
+            "- [Slides](slides/role.pdf)\n\n## Q&A\n\n### About\n\nA heading named About.\n",
+        )
+        kb = load_knowledge(tmp_path / "talks", base_url="https://github.com/o/r/blob/main")
+        ids = [e.id for e in kb.entries]
+        assert ids == [
+            "talks/02-role#about",
+            "talks/02-role#about.recording",
+            "talks/02-role#about.slides",
+            "talks/02-role#about.host",
+        ]
+        recording, slides = kb.entries[1], kb.entries[2]
+        assert recording.answer == (
+            "The recording of Webinar 2: "
+            "[Recording on YouTube](https://www.youtube.com/watch?v=7Nij)."
+        )
+        assert recording.recording_url == "https://www.youtube.com/watch?v=7Nij"
+        assert slides.answer == (
+            "The slides of Webinar 2: [Slides](https://github.com/o/r/blob/main/slides/role.pdf)."
+        )
+        assert kb.tip_ids == frozenset()  # neither the short answer nor the about entries
+
+    def test_a_question_the_page_answers_itself_gets_no_generated_twin(self, tmp_path) -> None:
+        write(
+            tmp_path,
+            "w/07.md",
+            "# Webinar 7: T\n\n- Host: H\n\n## Q&A\n\n### How do I get the webinar recording?"
+            "\n\nOn the course page.\n",
+        )
+        ids = [e.id for e in load_knowledge(tmp_path / "w").entries]
+        assert ids == [
+            "w/07#how-do-i-get-the-webinar-recording",
+            "w/07#about.slides",
+            "w/07#about.host",
+        ]
+
+    def test_a_page_without_questions_still_says_who_hosted_it(self, tmp_path) -> None:
+        write(tmp_path, "w/04.md", "# Webinar 4: Later\n\n- Host: Someone\n\n## Description\n")
+        kb = load_knowledge(tmp_path / "w")
+        assert [e.id for e in kb.entries] == [
+            "w/04#about.recording",
+            "w/04#about.slides",
+            "w/04#about.host",
+        ]
+        assert [str(p) for p in kb.problems] == ["04.md:1: warning: no Q&A entries in this file"]

@@ -115,7 +115,7 @@ def test_complete_suggests_while_typing(matcher) -> None:
     choices = matcher.complete("how do i eval", limit=25)
     assert 0 < len(choices) <= 25
     assert choices[0].id == W1 + "what-practical-tools-do-you-recommend-for-evaluation"
-    assert len(matcher.complete("", limit=25)) == 20
+    assert len(matcher.complete("", limit=25)) == 23  # 20 questions, 3 about the webinar
     assert len(matcher.complete("", limit=5)) == 5
     assert (
         matcher.complete("frontend", limit=3)[0].id
@@ -137,16 +137,17 @@ def test_rankings_do_not_depend_on_where_the_knowledge_is_installed(tmp_path) ->
     import shutil
     from pathlib import Path
 
-    from bot.knowledge import load_knowledge
-    from bot.settings import bundled_knowledge_dir
+    from bot.knowledge import bundled_knowledge_dir, load_knowledge
     from bot.word_vectors import load_word_vectors
 
     copies = []
     for folder in ("x-review-resume", "plain"):
-        shutil.copytree(bundled_knowledge_dir(), tmp_path / folder / "knowledge")
-        copies.append(load_knowledge(tmp_path / folder / "knowledge"))
+        shutil.copytree(bundled_knowledge_dir() / "webinars", tmp_path / folder / "webinars")
+        copies.append(load_knowledge(tmp_path / folder / "webinars"))
     copies.append(
-        load_knowledge(bundled_knowledge_dir(), base_url="https://example.org/review/resume/salary")
+        load_knowledge(
+            bundled_knowledge_dir() / "webinars", base_url="https://example.org/review/resume"
+        )
     )
     eval_file = Path(__file__).resolve().parents[1] / "eval" / "questions.jsonl"
     questions = [json.loads(line)["q"] for line in eval_file.read_text().splitlines()]

@@ -14,7 +14,7 @@ ADAPTERS = Path(__file__).resolve().parents[2] / "adapters"
 
 
 def knowledge_of(*entries: Entry) -> KnowledgeBase:
-    return KnowledgeBase(Path("."), entries)
+    return KnowledgeBase(entries)
 
 
 def test_an_answer_is_public_shows_its_text_and_keeps_runners_up_behind_a_button(

@@ -15,7 +15,9 @@ from bot.settings import load_core_settings, parse_tip_channels
 
 def test_core_defaults_need_no_environment() -> None:
     settings = load_core_settings({})
-    assert settings.knowledge_dir.name in ("knowledge", "_knowledge")
+    assert [s.name for s in settings.knowledge_sources] == ["webinars"]  # the bundled folder
+    assert settings.knowledge_refresh == 300
+    assert settings.channel_knowledge == {}
     assert settings.database_url is None
     assert settings.threshold == 0.45
     assert str(settings.tip_schedule) == "mon 09:00 UTC"

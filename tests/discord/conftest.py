@@ -47,11 +47,13 @@ def environ(fake: FakeDiscord, tmp_path: Path) -> dict[str, str]:
         "DISCORD_API_URL": fake.api_url,
         "DISCORD_GATEWAY_URL": fake.gateway_url,
         "DISCORD_MENTION_COOLDOWN": "3/60",
-        "KNOWLEDGE_DIR": str(KNOWLEDGE),
-        "KNOWLEDGE_BASE_URL": "https://example.com/kb",
+        "KNOWLEDGE_DIR": str(KNOWLEDGE / "webinars"),  # the source "webinars"
+        "KNOWLEDGE_BASE_URL": "https://example.com/kb/webinars",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
         "DATA_DIR": str(tmp_path),
         "USER_ID_SALT": "test-salt",
+        # One matching from start to end: the sentence model would take over mid-test.
+        "EMBEDDING_MODEL": "word-vectors",
     }
 
 

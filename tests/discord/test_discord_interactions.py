@@ -9,8 +9,9 @@ from discord_support import EPOCH, FUTURE, Connect, a_miss
 from fake_discord import APP_ID, Call, FakeDiscord, click, custom_ids, slash, user
 
 from adapters.discord.client import QAClient
+from adapters.discord.render import LABEL_LIMIT
 from bot.models import Answer
-from bot.replies import SORRY
+from bot.replies import SORRY, Choice
 from bot.service import QABot
 
 EPHEMERAL = 64
@@ -137,9 +138,11 @@ async def test_votes_are_stored_one_per_member_and_changeable(
     thanks = await interact(fake, click(answer, up))
     assert thanks.json["data"]["flags"] & EPHEMERAL
     assert "Thanks" in thanks.json["data"]["content"]
+    assert await qabot.flush()  # votes are written in the background
     assert await qabot.store.votes(log_id) == {"up": 1, "down": 0}
     await interact(fake, click(answer, down))  # the same member changes their mind
     await interact(fake, click(answer, up, who=user(301, "bob")))
+    assert await qabot.flush()
     assert await qabot.store.votes(log_id) == {"up": 1, "down": 1}
 
 
@@ -154,7 +157,8 @@ async def test_not_what_i_asked_shows_runners_up_to_the_clicker_and_posts_the_ch
     data = other.json["data"]
     assert other.json["type"] == 4 and data["flags"] & EPHEMERAL
     labels = [b["label"] for row in data["components"] for b in row["components"]]
-    assert labels == [f"{c.entry.question} · {WEBINAR_7}" for c in expected.runners_up]
+    choices = [Choice(c.entry.id, c.entry.question, WEBINAR_7) for c in expected.runners_up]
+    assert labels == [choice.label(LABEL_LIMIT) for choice in choices]
     choice = await interact(fake, click(created(fake, other), custom_ids(data)[0]))
     posted = choice.json["data"]
     assert not posted.get("flags")  # posted to the channel
@@ -173,6 +177,7 @@ async def test_buttons_keep_working_after_a_restart(
     up = custom_ids(answer)[0]
     thanks = await interact(fake, click(answer, up))
     assert "Thanks" in thanks.json["data"]["content"]
+    assert await qabot.flush()
     assert await qabot.store.votes(int(up.rsplit(":", 1)[1])) == {"up": 1, "down": 0}
 
 

@@ -144,7 +144,7 @@ async def test_serve_exposes_metrics_on_metrics_port_while_running(
             assert response.status == 200
             assert "qabot_questions" in await response.text()
         async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
-            assert await response.text() == "ok\n"
+            assert (await response.json())["status"] == "ok"
         os.kill(os.getpid(), signal.SIGTERM)
         assert await asyncio.wait_for(serving, 5) is None
         with pytest.raises(aiohttp.ClientConnectionError):  # stopped with the bot

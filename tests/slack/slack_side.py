@@ -135,13 +135,15 @@ def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
 
 def environ(tmp_path: Path, fake: FakeSlack, **extra: str) -> dict[str, str]:
     return {
-        "KNOWLEDGE_DIR": str(KNOWLEDGE),
+        "KNOWLEDGE_DIR": str(KNOWLEDGE / "webinars"),  # the source "webinars"
         "DATABASE_URL": f"sqlite:///{tmp_path / 'qa.db'}",
         "DATA_DIR": str(tmp_path),
         "USER_ID_SALT": "test-salt",
         "SLACK_BOT_TOKEN": "xoxb-test",
         "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_API_URL": fake.api_url,
+        # One matching from start to end: the sentence model would take over mid-test.
+        "EMBEDDING_MODEL": "word-vectors",
         **extra,
     }
 

@@ -63,7 +63,7 @@ async def test_no_confident_match_goes_only_to_the_asker_with_suggestion_buttons
     [reply] = fake.of("response_url")
     assert reply["response_type"] == "ephemeral"
     assert "couldn't find a confident answer" in reply["text"]
-    assert len(buttons(reply)) == 3
+    assert 1 <= len(buttons(reply)) <= 3
 
     # choosing a suggestion posts that answer in the channel
     await slack.click(buttons(reply)[0])
@@ -164,6 +164,7 @@ async def test_vote_is_stored_and_thanked(slack: SlackSide, fake: FakeSlack, qab
 
 async def stored_votes(qabot: QABot) -> list[tuple[str, int]]:
     """The feedback rows as the report reads them: (vote, log id)."""
+    assert await qabot.flush()  # votes are written in the background
     async with qabot.store.engine.connect() as conn:
         rows = await conn.execute(select(feedback.c.vote, feedback.c.log_id))
         return [(row.vote, row.log_id) for row in rows]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from adapters.slack import render
 from adapters.slack.mrkdwn import to_mrkdwn
@@ -29,7 +28,7 @@ def entry(answer: str = "Short answer.", question: str = "How?", **kw: object) -
 
 
 def knowledge_of(*entries: Entry) -> KnowledgeBase:
-    return KnowledgeBase(Path("."), entries)
+    return KnowledgeBase(entries)
 
 
 def answer_message(

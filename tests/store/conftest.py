@@ -20,6 +20,7 @@ from sqlalchemy.schema import CreateSchema, DropSchema
 from bot.store import Store, normalise_database_url
 from bot.store.engine import create_engine
 from tests.store.support import PG_URL, Clock, Database, Knowledge, entry, postgres_unavailable
+from tests.support.throwaway_postgres import throwaway_postgres  # noqa: F401
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -57,8 +57,15 @@ class Database:
         return store
 
     def settings(self, **changes: Any) -> CoreSettings:
-        base = load_core_settings({"DATABASE_URL": self.url, "DATA_DIR": str(self.data_dir)})
-        return dataclasses.replace(base, knowledge_dir=REPO / "knowledge", **changes)
+        # The word vectors: these tests are about state, and the sentence model takes a second.
+        base = load_core_settings(
+            {
+                "DATABASE_URL": self.url,
+                "DATA_DIR": str(self.data_dir),
+                "EMBEDDING_MODEL": "word-vectors",
+            }
+        )
+        return dataclasses.replace(base, **changes)
 
 
 class Clock:
@@ -80,6 +87,10 @@ class Knowledge:
 
     entries: tuple[Entry, ...]
     curated_tips: tuple[str, ...] = ()
+
+    @property
+    def tip_entries(self) -> tuple[Entry, ...]:
+        return self.entries
 
 
 def entry(n: int) -> Entry:

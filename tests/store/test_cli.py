@@ -29,7 +29,7 @@ def environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     for name in ENV:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("KNOWLEDGE_DIR", str(REPO / "knowledge"))
+    monkeypatch.setenv("KNOWLEDGE_DIR", str(REPO / "knowledge" / "webinars"))
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
     return tmp_path / "data"
 
@@ -60,8 +60,8 @@ def test_db_upgrade_creates_then_reports_up_to_date(
 
     out = capsys.readouterr().out.splitlines()
     assert out == [
-        "database schema upgraded from version 0 to 2",
-        "database schema is up to date (version 2)",
+        "database schema upgraded from version 0 to 4",
+        "database schema is up to date (version 4)",
     ]
     assert (environment / "qabot.sqlite3").is_file()
 

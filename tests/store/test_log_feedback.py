@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import RowMapping, select
 
 from bot.metrics import Metrics
 from bot.models import Answer, AskContext
 from bot.service import QABot
-from bot.store import LogRecord, Store
+from bot.store import LogRecord, Store, new_log_id
 from bot.store.schema import feedback, question_log, settings
 from tests.store.support import Clock, Database
 
@@ -28,6 +28,16 @@ def record(asked_at: dt.datetime, question: str = "q?") -> LogRecord:
     return LogRecord(asked_at, "discord", "G1", "C9", "hash", question, "answered", "e#1", 0.9, 5.0)
 
 
+async def logged(bot: QABot, *log_ids: int | None) -> list[RowMapping]:
+    """The log rows of ``log_ids``, in that order, once the queue is written."""
+    assert await bot.flush(5.0)
+    async with bot.store.engine.connect() as conn:
+        rows = (await conn.execute(select(question_log))).mappings().all()
+    by_id = {row["id"]: row for row in rows}
+    assert len(rows) == len(log_ids)
+    return [by_id[log_id] for log_id in log_ids]
+
+
 async def test_ask_logs_the_question_with_a_salted_hash_never_the_raw_user_id(
     db: Database, clock: Clock
 ) -> None:
@@ -38,11 +48,7 @@ async def test_ask_logs_the_question_with_a_salted_hash_never_the_raw_user_id(
     other = await bot.ask(QUESTION, BOB)
 
     assert isinstance(asked.result, Answer)
-    assert asked.log_id is not None and again.log_id is not None and other.log_id is not None
-    async with bot.store.engine.connect() as conn:
-        rows = (
-            (await conn.execute(select(question_log).order_by(question_log.c.id))).mappings().all()
-        )
+    rows = await logged(bot, asked.log_id, again.log_id, other.log_id)
     assert [r["outcome"] for r in rows] == ["answered", "abstained", "answered"]
     assert rows[0]["entry_id"] == asked.result.entry.id
     assert rows[0]["platform"] == "slack" and rows[0]["workspace"] == "T1"
@@ -62,6 +68,7 @@ async def test_the_generated_salt_is_kept_and_shared_by_every_process(
     a = await first.ask(QUESTION, ALICE)
     b = await second.ask(QUESTION, ALICE)
 
+    assert await first.flush() and await second.flush()
     async with first.store.engine.connect() as conn:
         salts = (await conn.execute(select(settings.c.value))).scalars().all()
         hashes = (await conn.execute(select(question_log.c.user_hash))).scalars().all()
@@ -78,6 +85,7 @@ async def test_user_id_salt_setting_is_used_instead_of_a_generated_one(
     await first.ask(QUESTION, ALICE)
     await second.ask(QUESTION, ALICE)
 
+    assert await first.flush() and await second.flush()
     async with first.store.engine.connect() as conn:
         hashes = (await conn.execute(select(question_log.c.user_hash))).scalars().all()
         assert (await conn.execute(select(settings))).all() == []
@@ -100,15 +108,32 @@ async def test_votes_are_one_per_user_per_answer_and_changeable(db: Database, cl
     assert log_id is not None
 
     assert await bot.vote(log_id, ALICE, "up")
-    assert not await bot.vote(log_id, ALICE, "up")  # the same vote again changes nothing
+    assert await bot.vote(log_id, ALICE, "up")  # the same vote again changes nothing
     assert await bot.vote(log_id, BOB, "up")
+    assert await bot.flush()
     assert await bot.store.votes(log_id) == {"up": 2, "down": 0}
 
     assert await bot.vote(log_id, ALICE, "down")
+    assert await bot.flush()
     assert await bot.store.votes(log_id) == {"up": 1, "down": 1}
-    assert not await bot.vote(log_id + 1000, ALICE, "down")  # no such answer
     assert not await bot.vote(log_id, AskContext("slack"), "down")  # no user to count
-    assert bot.metrics.registry.get_sample_value("qabot_feedback_total", {"vote": "up"}) == 2
+    assert bot.metrics.registry.get_sample_value("qabot_feedback_total", {"vote": "up"}) == 3
+
+
+async def test_a_vote_written_before_its_answer_row_counts_once_the_row_arrives(
+    db: Database, clock: Clock
+) -> None:
+    """Another process may still hold the answer's row in its queue when the vote is written."""
+    bot = await start(db, clock)
+    log_id = new_log_id()
+
+    assert await bot.vote(log_id, BOB, "down")
+    assert await bot.flush()
+    assert await bot.store.votes(log_id) == {"up": 0, "down": 1}
+    await db.store().log_question(record(clock.now), log_id=log_id)  # the other process's row
+
+    until = clock.now + dt.timedelta(days=1)
+    assert await bot.store.down_votes(clock.now, until) == {"e#1": 1}
 
 
 async def test_claim_event_is_atomic_across_concurrent_processes(
@@ -154,8 +179,7 @@ async def test_answer_entry_logs_the_chosen_entry_with_full_confidence(
     assert asked is not None and isinstance(asked.result, Answer)
     assert asked.result.entry == chosen and asked.result.score == 1.0
     assert await bot.answer_entry("no/such#entry", ALICE) is None
-    async with bot.store.engine.connect() as conn:
-        row = (await conn.execute(select(question_log))).mappings().one()
+    (row,) = await logged(bot, asked.log_id)
     assert (row["entry_id"], row["score"], row["outcome"]) == (chosen.id, 1.0, "answered")
 
 

@@ -47,7 +47,7 @@ def scheduler(
             sleeps.append(seconds)
 
     return TipScheduler(
-        source=knowledge,
+        source=lambda channel: knowledge,
         ledger=TipLedger(store.engine),
         platform="slack",
         channels=channels,

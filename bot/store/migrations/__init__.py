@@ -1,0 +1,1 @@
+"""Alembic's environment and revisions; ``bot.store.migrate`` runs them (no alembic.ini)."""
