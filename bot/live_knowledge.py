@@ -103,8 +103,14 @@ class LiveKnowledge:
             self._sharpening = asyncio.create_task(self._sharpen(), name="sharpen-matching")
         return self.current
 
-    async def reload(self, reason: str) -> KnowledgeDiff | None:
-        """Load the knowledge again; swap in what changed. None when nothing did."""
+    async def reload(self, reason: str, *, fetch: bool = False) -> KnowledgeDiff | None:
+        """Load the knowledge again; swap in what changed. None when nothing did.
+
+        With ``fetch``, git sources are fetched first (a failure keeps their last good copy).
+        """
+        if fetch:
+            await asyncio.to_thread(self.loader.refresh)
+            self._report_sources()
         async with self._building:
             knowledge = await self._load()
             difference = diff_knowledge(self.current.knowledge, knowledge)

@@ -150,9 +150,13 @@ class QABot:
             )
         return bot
 
-    async def reload(self, reason: str = "asked") -> KnowledgeDiff | None:
-        """Load the knowledge again and swap in what changed (None when nothing did)."""
-        return await self.live.reload(reason)
+    async def reload(self, reason: str = "asked", *, fetch: bool = True) -> KnowledgeDiff | None:
+        """Load the knowledge again and swap in what changed (None when nothing did).
+
+        Git sources are fetched first (``fetch``): ``qabot reload`` and SIGHUP mean "now", not
+        at the next KNOWLEDGE_REFRESH.
+        """
+        return await self.live.reload(reason, fetch=fetch)
 
     def scope(self, channel: str | None) -> frozenset[int] | None:
         """The entries a channel's questions are matched against first (CHANNEL_KNOWLEDGE)."""

@@ -7,17 +7,26 @@ was: the bot answers from the last good copy, logs why, and counts the failure.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
 import subprocess
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from urllib.parse import urlsplit
 
 from bot.knowledge.base import Problem
 from bot.knowledge.sources import SourceSpec
+
+fcntl: ModuleType | None
+try:
+    import fcntl
+except ImportError:  # not on Unix: one worker per DATA_DIR
+    fcntl = None
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +71,16 @@ def run_git(args: list[str], cwd: Path | None = None, timeout: float = GIT_TIMEO
         message = lines[-1].strip() if lines else f"git {args[0]} failed"
         raise GitError(_CREDENTIALS.sub(r"\1", message))  # never a token in a log
     return done.stdout.strip()
+
+
+@contextlib.contextmanager
+def _exclusive(lock_path: Path) -> Iterator[None]:
+    """One git command line at a time in a copy, across the workers sharing DATA_DIR."""
+    lock_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with lock_path.open("a") as lock:
+        if fcntl is not None:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        yield
 
 
 def public_location(url: str) -> str:
@@ -132,10 +151,13 @@ class GitSource:
         )
 
     def refresh(self) -> bool:
-        """Fetch the ref and check it out; True when the files changed. Failures keep the copy."""
+        """Fetch the ref and check it out; True when the files changed since this process last
+        saw them (another worker sharing DATA_DIR may have checked them out). Failures keep
+        the copy."""
         started = time.monotonic()
         try:
-            changed = self._fetch()
+            with _exclusive(self.checkout.with_name(f".{self.spec.name}.lock")):
+                changed = self._fetch()
         except (GitError, OSError) as exc:  # OSError: DATA_DIR cannot be written
             self.state.failures += 1
             self.state.last_error = str(exc)
@@ -171,16 +193,19 @@ class GitSource:
             self.checkout,
         )
         new = run_git(["rev-parse", "FETCH_HEAD^{commit}"], self.checkout)  # a tag names its commit
-        old = self._head()
+        head = self._head()
+        # What this process answers from: a worker sharing DATA_DIR may have moved the copy.
+        old = self.state.commit or head
         if self._branch is None:
             self._branch = self._default_branch()
         self.state.commit = new
         if new == old:
             return False
-        run_git(
-            ["-c", "advice.detachedHead=false", "checkout", "--quiet", "--force", new],
-            self.checkout,
-        )
+        if new != head:
+            run_git(
+                ["-c", "advice.detachedHead=false", "checkout", "--quiet", "--force", new],
+                self.checkout,
+            )
         log.info(
             "knowledge source %s: now at %s (was %s)",
             self.spec.name,
