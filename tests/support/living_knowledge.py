@@ -222,19 +222,26 @@ async def eventually(
 
 @dataclass
 class Timings:
-    """Measured times-to-answer, printed at the end of a module (``pytest -s`` shows them)."""
+    """Measured times, printed at the end of a module (``pytest -s`` shows them)."""
 
     title: str
-    rows: list[tuple[str, float, float]] = field(default_factory=list)
+    rows: list[tuple[str, float, float | None]] = field(default_factory=list)
 
     def add(self, what: str, seconds: float, target: float) -> float:
+        """A time to answer, checked against its target."""
         self.rows.append((what, seconds, target))
         assert seconds <= target, f"{what}: {seconds:.2f} s, the target is {target:.0f} s"
         return seconds
 
+    def note(self, what: str, seconds: float) -> None:
+        """A figure worth reading, not checked."""
+        self.rows.append((what, seconds, None))
+
     def report(self) -> str:
-        lines = [f"\n{self.title}: time to answer (target)"]
-        lines += [f"  {what}: {s:.2f} s ({t:.0f} s)" for what, s, t in self.rows]
+        lines = [f"\n{self.title}: seconds (target)"]
+        for what, seconds, target in self.rows:
+            aim = f" ({target:g})" if target is not None else ""
+            lines.append(f"  {what}: {seconds:.2f}{aim}")
         return "\n".join(lines)
 
 
