@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 LEXICAL = "lexical"  # the mode's name when no encoder is on
 STORED_DTYPE = np.float16  # vectors in the database: half the bytes, the same answers
+STORE_ON_CLOSE = 5.0  # seconds a stopping worker waits for fresh vectors to reach the database
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +82,7 @@ class LiveKnowledge:
         self._current: Matching | None = None
         self._building = asyncio.Lock()
         self._sharpening: asyncio.Task[None] | None = None
+        self._storing: asyncio.Future[None] | None = None
 
     @property
     def current(self) -> Matching:
@@ -149,10 +151,14 @@ class LiveKnowledge:
                 self.metrics.knowledge_reloads.labels(outcome="failed").inc()
 
     async def close(self) -> None:
+        """Stop sharpening; vectors just encoded still reach the database (a wiped disk at the
+        next start would encode them all again), for at most STORE_ON_CLOSE seconds."""
         if self._sharpening is not None:
             self._sharpening.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._sharpening
+        if self._storing is not None and not self._storing.done():
+            await asyncio.wait({self._storing}, timeout=STORE_ON_CLOSE)
 
     # --- building --------------------------------------------------------------------------
 
@@ -196,7 +202,9 @@ class LiveKnowledge:
                     matching = await self._build(knowledge, self.target)
                     if self.current.knowledge is knowledge:
                         await self.swap(matching, reason="entries encoded")
-                        await self._store_vectors(fresh)
+                        # Shielded: a worker stopping now still keeps them (``close``).
+                        self._storing = asyncio.ensure_future(self._store_vectors(fresh))
+                        await asyncio.shield(self._storing)
                         break
             log.info(
                 "sentence matching is on after %.1f s of CPU for %d entries",
