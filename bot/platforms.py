@@ -24,6 +24,7 @@ from bot.errors import UsageError
 from bot.settings import CoreSettings, TipChannel
 
 if TYPE_CHECKING:  # the store and its drivers load only when a tip command runs
+    from bot.replies import Reply
     from bot.tips import TipPoster
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,9 @@ class Platform(Generic[S]):
     settings: Callable[[SettingsReader, CoreSettings], S]  # Web API use; problems go to reader
     tip_channels: Callable[[SettingsReader, CoreSettings], tuple[TipChannel, ...]]  # no token
     tip_poster: Callable[[S], TipPoster]  # posts over the Web API only, no live connection
+    # A reply as the text this platform shows (``qabot tips preview``); None: the core's plain
+    # rendering (``bot.replies.as_text``). Needs no token.
+    preview: Callable[[Reply], str] | None = None
 
 
 def installed() -> list[str]:

@@ -188,6 +188,26 @@ def _entry_reply(
     )
 
 
+def as_text(reply: Reply) -> str:
+    """A reply as plain markdown: what a platform without a layout of its own would show
+    (``qabot tips preview`` uses it for such a platform)."""
+    lines = []
+    if reply.heading:
+        lines.append(f"{reply.heading}: {reply.title or ''}")
+    elif reply.title:
+        lines.append(reply.title)
+    lines.append(reply.text)
+    if reply.full_answer_url:
+        lines.append(f"[{READ_MORE}]({reply.full_answer_url})")
+    if reply.source is not None:
+        source = f"{SOURCE}: [{reply.source.label}]({reply.source.url})"
+        if reply.source.recording_url:
+            source += f" · [{RECORDING}]({reply.source.recording_url})"
+        lines.append(source)
+    lines += [f"- {c.question} · {c.source}" for c in reply.choices]
+    return "\n".join(lines)
+
+
 def source_label(entry: Entry) -> str:
     """The source as a source line reads: its title, and the date when the title lacks it."""
     if entry.date and entry.date not in entry.source_title:

@@ -9,6 +9,7 @@ from adapters.discord.settings import DiscordSettings, read_settings, tip_channe
 from bot.platforms import Platform
 
 if TYPE_CHECKING:
+    from bot.replies import Reply
     from bot.tips import TipPoster
 
 
@@ -18,5 +19,27 @@ def tip_poster(discord_settings: DiscordSettings) -> TipPoster:
     return DiscordTipPoster(discord_settings)
 
 
-# bot.platforms.Platform(name, command, settings, tip_channels, tip_poster)
-PLATFORM = Platform("discord", cli.register, read_settings, tip_channels, tip_poster)
+def preview(reply: Reply) -> str:
+    """What Discord gets for ``reply``: the embed's heading, title, text and footer, or the
+    message text (buttons in brackets)."""
+    from adapters.discord.replies import compose
+
+    outgoing = compose(reply)
+    lines = [outgoing.content] if outgoing.content else []
+    embed = outgoing.embed
+    if embed is not None:
+        if embed.author.name:
+            lines.append(embed.author.name)
+        if embed.title:
+            lines.append(f"**{embed.title}**" + (f" <{embed.url}>" if embed.url else ""))
+        lines.append(embed.description or "")
+        if embed.footer.text:
+            lines.append(f"— {embed.footer.text}")
+    if outgoing.view is not None:
+        labels = [getattr(item, "label", None) for item in outgoing.view.children]
+        lines.append(" ".join(f"[{label}]" for label in labels if label))
+    return "\n".join(lines)
+
+
+# bot.platforms.Platform(name, command, settings, tip_channels, tip_poster, preview)
+PLATFORM = Platform("discord", cli.register, read_settings, tip_channels, tip_poster, preview)

@@ -9,6 +9,7 @@ from adapters.slack.settings import SlackSettings, read_settings, tip_channels
 from bot.platforms import Platform
 
 if TYPE_CHECKING:
+    from bot.replies import Reply
     from bot.tips import TipPoster
 
 
@@ -18,5 +19,20 @@ def tip_poster(slack: SlackSettings) -> TipPoster:
     return open_poster(slack)
 
 
-# bot.platforms.Platform(name, command, settings, tip_channels, tip_poster)
-PLATFORM = Platform("slack", cli.register, read_settings, tip_channels, tip_poster)
+def preview(reply: Reply) -> str:
+    """The mrkdwn Slack gets for ``reply``, block by block (buttons in brackets)."""
+    from adapters.slack.render import render
+
+    lines = []
+    for block in render(reply).blocks:
+        if block["type"] in ("header", "section"):
+            lines.append(block["text"]["text"])
+        elif block["type"] == "context":
+            lines.append(" ".join(e["text"] for e in block["elements"]))
+        elif block["type"] == "actions":
+            lines.append(" ".join(f"[{e['text']['text']}]" for e in block["elements"]))
+    return "\n".join(lines)
+
+
+# bot.platforms.Platform(name, command, settings, tip_channels, tip_poster, preview)
+PLATFORM = Platform("slack", cli.register, read_settings, tip_channels, tip_poster, preview)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from bot import platforms
@@ -14,6 +14,7 @@ from bot.errors import BotError, UsageError
 from bot.settings import CoreSettings, TipChannel, load_core_settings, load_settings, read_core
 
 if TYPE_CHECKING:  # the store and its drivers load only when a tip command runs
+    from bot.replies import Reply
     from bot.tips import TipPoster, TipPreview
 
 
@@ -24,7 +25,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Weekly tips for the tip channels each platform's settings name.",
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    preview = actions.add_parser("preview", help="show the next tip of each configured channel")
+    preview = actions.add_parser(
+        "preview",
+        help="show the next tip of each configured channel, as it will be posted",
+        description="The next weekly tip of each tip channel, as the message its platform will "
+        "get, drawn from the channel's part of the knowledge (CHANNEL_KNOWLEDGE). Needs no "
+        "platform token; posts nothing.",
+    )
     preview.add_argument("--channel", metavar="ID", help="only this channel")
     preview.set_defaults(func=run_preview)
     post = actions.add_parser(
@@ -50,9 +57,12 @@ def run_preview(args: argparse.Namespace) -> int:
     if not any(channels.values()):
         print("no tip channels configured (see docs/configuration.md)")
         return 0
-    for platform, previews in asyncio.run(preview_tips(core, channels)).items():
-        for item in previews:
-            print(format_preview(platform, item))
+    from bot.replies import as_text
+
+    shown = {p.name: p.preview or as_text for p in platforms.load_all()}
+    for platform, previews in asyncio.run(preview_tips(core, channels, shown)).items():
+        for item, message in previews:
+            print(format_preview(platform, item, message))
     return 0
 
 
@@ -86,19 +96,29 @@ def configured_channels(
 
 
 async def preview_tips(
-    core: CoreSettings, channels: Mapping[str, Sequence[TipChannel]]
-) -> dict[str, list[TipPreview]]:
+    core: CoreSettings,
+    channels: Mapping[str, Sequence[TipChannel]],
+    shown: Mapping[str, Callable[[Reply], str]] | None = None,
+) -> dict[str, list[tuple[TipPreview, str]]]:
+    """The next tip of each channel, and the message its platform will get (``shown``: each
+    platform's preview; the core's plain rendering by default)."""
+    from bot import replies
     from bot.service import QABot
     from bot.store.errors import reported_store_errors
 
     bot = await QABot.start(core)
     try:
         with reported_store_errors():
-            return {
-                platform: await bot.tip_scheduler(platform, chosen).preview()
-                for platform, chosen in channels.items()
-                if chosen
-            }
+            found: dict[str, list[tuple[TipPreview, str]]] = {}
+            for platform, chosen in channels.items():
+                if not chosen:
+                    continue
+                show = (shown or {}).get(platform, replies.as_text)
+                found[platform] = [
+                    (item, show(replies.tip(item.entry, weekly=True)) if item.entry else "")
+                    for item in await bot.tip_scheduler(platform, chosen).preview()
+                ]
+            return found
     finally:
         await bot.close()
 
@@ -130,8 +150,11 @@ def open_poster(name: str, environ: Mapping[str, str]) -> TipPoster:
     return poster
 
 
-def format_preview(platform: str, item: TipPreview) -> str:
+def format_preview(platform: str, item: TipPreview, message: str = "") -> str:
+    """One line about the tip, then the message as posted, indented."""
     when = f"{item.due:%a %Y-%m-%d %H:%M %Z}"
     state = "due now" if item.overdue else f"next at {when}"
     tip = f"{item.entry.question}  [{item.entry.id}]" if item.entry else "(no entries)"
-    return f"{platform} {item.channel} {item.week} ({state}): {tip}"
+    lines = [f"{platform} {item.channel} {item.week} ({state}): {tip}"]
+    lines += [f"    {line}".rstrip() for line in message.splitlines()]
+    return "\n".join(lines)

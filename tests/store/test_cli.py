@@ -100,8 +100,9 @@ def test_tips_preview_lists_each_configured_channel(
     assert main(["tips", "preview", "--channel", "C404"]) == 2
 
     captured = capsys.readouterr()
-    (line,) = captured.out.splitlines()
+    line, *message = captured.out.splitlines()  # then the tip as Slack will get it, indented
     assert line.startswith("slack C2 2026-W") and "[webinars/" in line
+    assert message[0].startswith("    *💡 Tip of the week:* ")
     assert "C404" in captured.err
 
 
