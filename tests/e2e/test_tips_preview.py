@@ -1,17 +1,24 @@
-"""``qabot tips preview`` shows each channel's next tip as its platform will get it: run without
-any platform token, then ``qabot tips post`` posts that very message through the fakes."""
+"""``qabot tips preview`` shows each channel's next tip as its platform will get it, without any
+platform token; then what ``qabot tips post`` runs (each platform's Web API poster) posts that
+very message to the fakes."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 from pathlib import Path
 
+import discord.http as discord_http
+import pytest
 from fake_discord import TOKEN, FakeDiscord
 from slack_member import RecordingSlack
 
+from bot.cli import main
+from bot.cli.tips import open_poster, post_due_tips
 from bot.replies import Kind, Reply, Source, as_text
-from tests.support.living_knowledge import qabot_command, write_courses
+from bot.settings import load_core_settings
+from tests.support.living_knowledge import write_courses
 
 DE_SLACK, ML_SLACK = "CDE", "CML"
 DE_DISCORD = "200000000000000011"
@@ -21,14 +28,8 @@ ML_TIP = "How should I plan my study week for the machine learning course?"
 
 
 def environ(tmp_path: Path) -> dict[str, str]:
-    keep = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("KNOWLEDGE", "CHANNEL_", "EMBEDDING", "SLACK_", "DISCORD_"))
-    }
     faq = write_courses(tmp_path / "faq")
     return {
-        **keep,
         "KNOWLEDGE_DIR": f"faq={faq};tips=on;base=https://example.org/faq/blob/main",
         "CHANNEL_KNOWLEDGE": f"{DE_SLACK}=de-zoomcamp, {ML_SLACK}=ml-zoomcamp, "
         f"{DE_DISCORD}=de-zoomcamp",
@@ -54,11 +55,15 @@ def previews(out: str) -> dict[str, list[str]]:
     return found
 
 
-async def test_the_preview_is_what_each_platform_then_gets(tmp_path: Path) -> None:
+async def test_the_preview_is_what_each_platform_then_gets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     env = environ(tmp_path)
+    monkeypatch.setattr(os, "environ", env)  # no platform token
 
-    status, out = await qabot_command(env, "tips", "preview")  # no platform token
+    status = await asyncio.to_thread(main, ["tips", "preview"])  # qabot tips preview
 
+    out = capsys.readouterr().out
     assert status == 0, out
     shown = previews(out)
     assert set(shown) == {f"slack {DE_SLACK}", f"slack {ML_SLACK}", f"discord {DE_DISCORD}"}
@@ -79,20 +84,24 @@ async def test_the_preview_is_what_each_platform_then_gets(tmp_path: Path) -> No
     ]
     assert de_discord[-1] == "— Data Engineering Zoomcamp › General"
 
+    # Then what `qabot tips post --platform NAME` posts, through the fakes.
     slack, discord = await RecordingSlack().start(), await FakeDiscord().start()
+    env.update(
+        SLACK_BOT_TOKEN="xoxb-test",
+        SLACK_API_URL=slack.api_url,
+        DISCORD_TOKEN=TOKEN,
+        DISCORD_API_URL=discord.api_url,
+    )
+    endpoints = discord_http.Route.BASE
     try:
-        platforms = {
-            "SLACK_BOT_TOKEN": "xoxb-test",
-            "SLACK_API_URL": slack.api_url,
-            "DISCORD_TOKEN": TOKEN,
-            "DISCORD_API_URL": discord.api_url,
-        }
         for platform in ("slack", "discord"):
-            status, posted = await qabot_command(
-                {**env, **platforms}, "tips", "post", "--platform", platform
+            posted, failed = await post_due_tips(
+                load_core_settings(env), open_poster(platform, env)
             )
-            assert status == 0, posted
+            assert len(posted) == {"slack": 2, "discord": 1}[platform]
+            assert failed == []
     finally:
+        discord_http.Route.BASE = endpoints  # the poster sets it process-wide
         await slack.close()
         await discord.close()
 
