@@ -455,7 +455,7 @@ async def test_questions_asked_during_a_reload_of_2000_entries_all_see_one_knowl
             saved = time.monotonic()
             generated_pages(bulk, BULK, "v2")  # every file rewritten: 2,000 entries changed
             generated_pages(bulk / "more", 500, "v2")
-            await asyncio.wait_for(switched.wait(), 15)
+            await asyncio.wait_for(switched.wait(), 20)
             seconds = time.monotonic() - saved
             await asyncio.sleep(1.0)  # and a while on the new knowledge
             stopping.set()
@@ -463,7 +463,8 @@ async def test_questions_asked_during_a_reload_of_2000_entries_all_see_one_knowl
     finally:
         await fake.close()
 
-    TIMINGS.add(f"a rewritten folder of {BULK} entries (+500), under questions", seconds, 5)
+    # No target of its own: 2.5-4 s measured on 2 busy cores; the bound only catches a hang.
+    TIMINGS.add(f"a rewritten folder of {BULK} entries (+500), under questions", seconds, 10)
     TIMINGS.note(f"longest event-loop stall during it ({len(lags)} ticks of 10 ms)", max(lags))
     during = replies[before:]
     assert len(during) > 40, f"only {len(during)} questions asked during the reload"
