@@ -23,6 +23,7 @@ from fake_discord import TOKEN, FakeDiscord
 from slack_member import RecordingSlack, SlackMember, slack_text
 from slack_side import SECRET
 
+from bot.cli import main
 from tests.support.living_knowledge import (
     QabotProcess,
     Remote,
@@ -176,6 +177,9 @@ async def test_sighup_reloads_a_worker(host: Host) -> None:
     await host.answered_on_both("is there a third talk?", "in June", 10)
 
 
-async def test_qabot_reload_says_when_no_worker_runs(tmp_path: Path) -> None:
-    status, out = await qabot_command({"DATA_DIR": str(tmp_path)}, "reload")
-    assert status == 1 and "no running workers found" in out
+async def test_qabot_reload_says_when_no_worker_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    assert main(["reload"]) == 1
+    assert "no running workers found" in capsys.readouterr().out
