@@ -81,6 +81,7 @@ async def worker(
 ) -> AsyncIterator[Worker]:
     """Start the service, metrics, connection and tips; stop them in reverse order on exit."""
     stop = stop or asyncio.Event()
+    _hold_hangups()
     async with contextlib.AsyncExitStack() as stack:
         stack.enter_context(_stop_on_signals(stop))
         bot = await QABot.start(core)
@@ -156,6 +157,13 @@ async def _tip_task(bot: QABot, connection: Connection) -> AsyncIterator[None]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+def _hold_hangups() -> None:
+    """SIGHUP asks a running worker to reload; until it runs (loading the knowledge, connecting)
+    a hangup is ignored, not fatal as by default (``systemctl reload`` during a start)."""
+    with contextlib.suppress(ValueError, AttributeError):  # not the main thread; not Unix
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
 
 
 @contextlib.asynccontextmanager

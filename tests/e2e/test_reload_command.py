@@ -7,6 +7,7 @@ bring what was pushed.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import signal
@@ -183,3 +184,39 @@ async def test_qabot_reload_says_when_no_worker_runs(
     monkeypatch.setenv("DATA_DIR", str(tmp_path))
     assert main(["reload"]) == 1
     assert "no running workers found" in capsys.readouterr().out
+
+
+async def test_a_hangup_while_a_worker_starts_does_not_end_it(tmp_path: Path) -> None:
+    talks = write(
+        tmp_path / "talks" / "07-shipping.md",
+        page(7, "Shipping", ("Where do I find the recording?", "On the course page.")),
+    ).parent
+    fake = await RecordingSlack().start()
+    gate = fake.hold("auth.test")  # the worker waits, mid-start, for Slack to know its token
+    port = free_port()
+    env = {
+        **base_env(tmp_path, str(talks)),
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": fake.api_url,
+        "PORT": str(port),
+    }
+    starting = QabotProcess(["slack", "--http"], env, tmp_path / "slack.log")
+    await starting.start()
+    try:
+
+        async def connecting() -> bool | None:
+            return True if fake.attempts("auth.test") else None
+
+        await eventually(connecting, 30)
+        os.kill(starting.pid, signal.SIGHUP)  # systemctl reload, a moment too early
+        await asyncio.sleep(0.3)
+        assert starting.running, starting.output()
+        gate.set()
+        await starting.wait_for_log("slack worker started")
+        async with aiohttp.ClientSession() as http:
+            member = SlackMember(http, f"http://127.0.0.1:{port}/slack/events", fake)
+            assert "On the course page" in slack_text(await member.ask("where is the recording?"))
+    finally:
+        await starting.stop()
+        await fake.close()
