@@ -32,6 +32,7 @@ SIGNALS = (
     "unknown_names",  # names (Berlin, Qwen3) the knowledge never mentions, at most 2
     "foreign",  # 1 when the message is most likely not English
     "error_line",  # 1 when the text is an error line pasted in the message
+    "brevity",  # 1 / the number of content words of the text: "install pandas?" is 0.5
 )
 RANKING = (*SIGNALS, "meaning", "meaning_squared", "meaning_times_coverage", "margin")
 DECISION = (
@@ -46,6 +47,8 @@ DECISION = (
     "foreign",
     "meaning_question",
     "meaning_entry",
+    "brief_uncovered",  # a short question whose words the entry's question lacks
+    "brief_unmeant",  # a short question the entry's question does not mean
 )
 LEAD_CAP = 3.0  # log-odds; a lead beyond this says nothing more
 MARGIN_CAP = 0.3  # of the ranking's margin: beyond it, a clear winner is no clearer
@@ -82,6 +85,7 @@ def decision_features(signals: np.ndarray, rank: np.ndarray, same: np.ndarray) -
     meaning_question = signals[:, _S["meaning_question"]]
     meaning_entry = signals[:, _S["meaning_entry"]]
     excess = np.maximum(0.0, signals[:, _S["off_topic"]] + OFF_TOPIC_SLACK)
+    brevity = signals[:, _S["brevity"]]
     columns = [
         rank,
         lead,
@@ -94,6 +98,8 @@ def decision_features(signals: np.ndarray, rank: np.ndarray, same: np.ndarray) -
         signals[:, _S["foreign"]],
         meaning_question,
         meaning_entry,
+        brevity * (1.0 - signals[:, _S["question_coverage"]]),
+        brevity * (1.0 - meaning_question),
     ]
     return np.stack(columns, axis=1)
 
@@ -129,52 +135,82 @@ class Calibration:
 # Fitted by scripts/fit_confidence.py on the development sets (see docs/matching.md).
 LEXICAL = Calibration(
     "lexical",
-    -8.857,
-    (5.8, 1.145, 0.1128, 4.285, 0, 0, 0, -0.3546, -1.6, 0.7902, 0, 0, 0, 3.904),
-    -4.135,
-    (0.5821, 0.7033, 0, 1.226, 1.788, 1.183, 2.384e-15, -0.8008, -1.183, 0, 0),
+    -7.86,
+    (5.471, 1.828, 0.5745, 3.552, 0, 0, 0, -0.3941, -1.467, 0.4524, -4.656, 0, 0, 0, 3.782),
+    -1.214,
+    (1.067, 0.5549, 0, 0.549, -0.7839, 0.868, 1.479e-15, -0.4975, -0.696, 0, 0, -2.293, -1.17),
 )
 WORD_VECTORS = Calibration(
     "word-vectors",
-    -10.31,
+    -9.055,
     (
-        5.336,
-        2.271,
-        0.03855,
-        2.291,
-        0.3484,
-        1.585,
-        -0.9705,
-        -0.2521,
-        -1.102,
-        0.8244,
-        -0.1554,
-        2.625,
-        -1.595,
-        4.056,
+        4.947,
+        3.155,
+        0.315,
+        2.048,
+        0.215,
+        0.9096,
+        -0.08842,
+        -0.3298,
+        -0.9643,
+        0.6031,
+        -3.166,
+        -0.4282,
+        3.055,
+        -1.911,
+        4.187,
     ),
-    -3.263,
-    (1.147, 0.4718, 0.4186, 0.531, -0.4907, 0.7729, -1.845, -0.613, -0.5475, -0.646, 2.008),
+    1.454,
+    (
+        1.588,
+        0.2545,
+        -1.468,
+        -0.5787,
+        -1.52,
+        0.8001,
+        -1.528,
+        -0.5489,
+        -0.4231,
+        -1.306,
+        0.8165,
+        -1.708,
+        0.7041,
+    ),
 )
 SENTENCE_MODEL = Calibration(
     "sentence-model",
-    -7.057,
+    -7.21,
     (
-        4.353,
-        0.8023,
-        -0.6754,
-        -1.237,
-        1.166,
-        2.901,
-        0.1879,
-        -0.1096,
-        -1.291,
-        0.4299,
-        1.383,
-        1.274,
-        -0.5912,
-        5.228,
+        3.953,
+        1.637,
+        -0.6973,
+        -0.3014,
+        1.03,
+        2.434,
+        1.095,
+        -0.1161,
+        -1.15,
+        0.289,
+        -1.968,
+        1.932,
+        1.997,
+        -0.8766,
+        4.802,
     ),
-    -3.939,
-    (0.7427, 0.6319, 0.856, 1.474, -0.4434, 0.1378, -4.248, -0.03617, -0.7303, 0.8304, 1.281),
+    -1.575,
+    (
+        0.9769,
+        0.4591,
+        0.2077,
+        0.7978,
+        0.6574,
+        0.08101,
+        -4.391,
+        -0.1722,
+        -0.6445,
+        -0.1707,
+        -0.6891,
+        -1.791,
+        -2.023,
+    ),
 )

@@ -259,6 +259,7 @@ class Matcher:
         signals[:, _COLUMN["unknown_names"]] = min(len(unknown), 2)
         signals[:, _COLUMN["foreign"]] = float(looks_foreign(text))
         signals[:, _COLUMN["error_line"]] = float(error_line)
+        signals[:, _COLUMN["brevity"]] = 1.0 / max(1, len(content_words(text)))
         return signals
 
     def _fuzzy(self, text: str, docs: list[int]) -> np.ndarray:

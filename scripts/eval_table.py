@@ -34,6 +34,7 @@ SETS = [
     ("webinars", "webinars"),
     ("faq", "faq"),
     ("slack-de", "faq-de"),
+    ("generic", "faq"),
     ("holdout/bundled", "bundled"),
     ("holdout/bundled-2", "bundled"),
     ("holdout/bundled-3", "bundled"),
@@ -56,6 +57,7 @@ def main() -> int:
     parser.add_argument("--threshold", type=float, default=None)
     parser.add_argument("--only", default="", help="comma-separated set names")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--markdown", action="store_true", help="a table for docs/matching.md")
     args = parser.parse_args()
     settings = load_core_settings()
     encoder = open_encoder(args.embedding_model, settings.embedding_cache_dir)
@@ -75,6 +77,18 @@ def main() -> int:
         rows.append((name, report))
     if args.json:
         print(json.dumps(dict(rows)))
+        return 0
+    if args.markdown:
+        head = "| set | n | hit@1 | hit@3 | MRR | answered right | refused | balanced accuracy |"
+        print(head + " wrong |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for name, r in rows:
+            print(
+                f"| `{name}` | {r['in_scope'] + r['out_of_scope']} | {r['hit@1']:.3f} | "
+                f"{r['hit@3']:.3f} | {r['mrr']:.3f} | {r['answered_correctly']:.3f} | "
+                f"{r['refused_out_of_scope']:.3f} | {r['balanced_accuracy']:.3f} | "
+                f"{r['wrong_answers']} |"
+            )
         return 0
     meaning = encoder.name if encoder else "lexical only"
     print(f"matching: {meaning}, threshold {threshold}")

@@ -36,7 +36,7 @@ from bot.semantic import open_encoder
 from bot.settings import DEFAULT_THRESHOLD, load_core_settings
 from bot.text import clean_question, content_words
 
-DEVELOPMENT = ("questions", "webinars", "faq", "slack-de")
+DEVELOPMENT = ("questions", "webinars", "faq", "slack-de", "generic")
 WRONG_PRICE = 0.5  # a wrong answer costs this much balanced accuracy per in-scope share
 RANK_L2 = 1.0
 DECISION_L2 = 0.3

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.knowledge import KnowledgeBase, bundled_sources, load_knowledge
+from bot.meaning import MeaningEncoder
+from bot.semantic import open_encoder
 
 TESTS = Path(__file__).resolve().parent
 FIXTURE_KNOWLEDGE = TESTS / "fixtures" / "knowledge"
@@ -43,3 +45,9 @@ def shared_corpus() -> Path:
     if not SHARED_CORPUS.is_dir():
         pytest.skip(f"shared corpus not found at {SHARED_CORPUS}")
     return SHARED_CORPUS
+
+
+@pytest.fixture(scope="session")
+def sentence_model(tmp_path_factory: pytest.TempPathFactory) -> MeaningEncoder | None:
+    """The bundled sentence model (the default install's matching), cached once per session."""
+    return open_encoder(None, tmp_path_factory.mktemp("embeddings"))

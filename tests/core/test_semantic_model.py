@@ -6,6 +6,8 @@ these tests take a few seconds.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -30,7 +32,8 @@ from bot.service import QABot
 from bot.settings import load_core_settings
 from bot.word_vectors import WordVectors
 
-NEW_GRAD = "webinars/01-a-day-of-ai-engineer#what-should-a-recent-or-new-grad-focus-on-to-break-into-this-role"
+PROOF_OF_WORK = "webinars/01-a-day-of-ai-engineer#what-proof-of-work-makes-a-candidate-stand-out-as-a-legitimate-ai-engineer-rather-than-a-hobbyist"
+CLI = AskContext("cli")
 TEXTS = [
     "ok",
     "How do I get my certificate?",
@@ -128,10 +131,10 @@ def test_a_paraphrase_with_no_shared_words_is_closest_to_its_meaning(model) -> N
 
 
 def test_the_matcher_answers_a_paraphrase_and_refuses_small_talk(matcher) -> None:
-    result = matcher.ask("tips for students trying to break into AI engineering?")
+    result = matcher.ask("how do I show I'm a real engineer and not a hobbyist?")
 
     assert isinstance(result, Answer), result
-    assert result.entry.id == NEW_GRAD
+    assert result.entry.id == PROOF_OF_WORK
     for question in ("hey all, just joined 👋", "How much does the course cost?"):
         assert matcher.ask(question).score < matcher.threshold, question
 
@@ -217,23 +220,26 @@ def test_a_broken_model_folder_says_how_to_go_on(tmp_path) -> None:
 
 
 async def test_the_bot_uses_the_bundled_model_and_its_cache_under_data_dir(
-    matcher, cache_dir, tmp_path
+    matcher, cache_dir, tmp_path, caplog
 ) -> None:
-    # The module's matcher filled the cache: copied, the bot starts without encoding.
+    # The module's matcher filled the cache: copied, the bot sharpens without encoding.
     shutil.copytree(cache_dir, tmp_path / "embeddings")
     settings = load_core_settings({"DATA_DIR": str(tmp_path)})
+    caplog.set_level(logging.INFO, logger="bot.live_knowledge")
     bot = await QABot.start(settings, metrics=Metrics())
     try:
-        asked = await bot.ask(
-            "tips for students trying to break into AI engineering?", AskContext("cli")
-        )
+        for _ in range(300):  # answers go out meanwhile, with the word vectors
+            if bot.live.sharpened:
+                break
+            await asyncio.sleep(0.05)
+        asked = await bot.ask("how do I show I'm a real engineer and not a hobbyist?", CLI)
     finally:
         await bot.close()
 
-    assert bot.matcher.encoder is not None
-    assert bot.matcher.encoder.name == "all-MiniLM-L6-v2-int8"
+    assert bot.live.current.mode == "all-MiniLM-L6-v2-int8"
     assert isinstance(asked.result, Answer)
-    assert asked.result.entry.id == NEW_GRAD
+    assert asked.result.entry.id == PROOF_OF_WORK
+    assert "encoding" not in caplog.text  # every entry vector came from the cache
     assert [p.name for p in (tmp_path / "embeddings").iterdir()] == [
         p.name for p in cache_dir.iterdir()
     ]

@@ -71,7 +71,7 @@ async def test_commands_sync_to_each_configured_guild_instead_of_globally(
 async def test_mention_gets_a_reply_with_embed_reference_and_no_pings(
     client: QAClient, fake: FakeDiscord, qabot: QABot
 ) -> None:
-    asked = await mention(fake, "how do I get the recording?")
+    asked = await mention(fake, "how do I get the webinar recording?")
     [reply] = await fake.wait_for("POST", MESSAGES)
     body = reply.json
     assert body["message_reference"]["message_id"] == int(asked["id"])
@@ -104,7 +104,7 @@ async def test_only_a_mention_of_the_bot_itself_from_a_human_is_answered(
 ) -> None:
     everyone = message(fake.next_id(), content="@everyone recording?", mention_everyone=True)
     role = message(fake.next_id(), content="<@&77> recording?", mention_roles=["77"])
-    plain = message(fake.next_id(), content="how do I get the recording?")
+    plain = message(fake.next_id(), content="how do I get the webinar recording?")
     other_bot = message(
         fake.next_id(),
         content=f"<@{BOT_ID}> recording?",
@@ -113,7 +113,7 @@ async def test_only_a_mention_of_the_bot_itself_from_a_human_is_answered(
     )
     for ignored in (everyone, role, plain, other_bot):
         await fake.dispatch("MESSAGE_CREATE", ignored)
-    answered = await mention(fake, "how do I get the recording?")
+    answered = await mention(fake, "how do I get the webinar recording?")
     [reply] = await fake.wait_for("POST", MESSAGES)
     assert reply.json["message_reference"]["message_id"] == int(answered["id"])
     assert len(fake.find("POST", MESSAGES)) == 1
@@ -141,17 +141,19 @@ async def test_mention_cooldown_sends_one_friendly_note_then_recovers(
 ) -> None:
     # DISCORD_MENTION_COOLDOWN=3/60 in the test environment.
     for _ in range(3):
-        await mention(fake, "how do I get the recording?")
+        await mention(fake, "how do I get the webinar recording?")
     await fake.wait_for("POST", MESSAGES, count=3)
-    await mention(fake, "how do I get the recording?")
+    await mention(fake, "how do I get the webinar recording?")
     note = (await fake.wait_for("POST", MESSAGES, count=4))[3]
     assert "Give me 60 seconds" in note.json["content"]
     assert note.json["allowed_mentions"] == NO_PINGS
-    silent = await mention(fake, "how do I get the recording?")  # told already: no reply
-    await mention(fake, "how do I get the recording?", author=user(301, "bob"))  # others may ask
+    silent = await mention(fake, "how do I get the webinar recording?")  # told already: no reply
+    await mention(
+        fake, "how do I get the webinar recording?", author=user(301, "bob")
+    )  # others may ask
     await fake.wait_for("POST", MESSAGES, count=5)
     clock.seconds += 61
-    last = await mention(fake, "how do I get the recording?")
+    last = await mention(fake, "how do I get the webinar recording?")
     replies = await fake.wait_for("POST", MESSAGES, count=6)
     assert replies[5].json["message_reference"]["message_id"] == int(last["id"])
     assert replies[5].json["embeds"]
@@ -164,7 +166,7 @@ async def test_a_failing_reply_is_logged_and_the_bot_keeps_answering(
 ) -> None:
     fake.fail_next("POST", MESSAGES, 403)  # e.g. no Send Messages permission in the channel
     with caplog.at_level(logging.ERROR, logger="adapters.discord.client"):
-        await mention(fake, "how do I get the recording?")
+        await mention(fake, "how do I get the webinar recording?")
         failed, apology = await fake.wait_for("POST", MESSAGES, count=2)
     assert failed.json["embeds"] and apology.json["content"] == SORRY
     assert "answering mention" in caplog.text
@@ -195,7 +197,7 @@ async def test_a_refused_command_sync_is_logged_and_mentions_still_work(
     with caplog.at_level(logging.ERROR, logger="adapters.discord.client"):
         await connect()
     assert "applications.commands" in caplog.text
-    await mention(fake, "how do I get the recording?")
+    await mention(fake, "how do I get the webinar recording?")
     [reply] = await fake.wait_for("POST", MESSAGES)
     assert reply.json["embeds"]
 

@@ -107,6 +107,7 @@ async def test_choosing_a_suggestion_answers_that_very_entry(
     chosen = callback.json["data"]["choices"][0]["value"]
     answer = await interact(fake, slash("ask", {"question": chosen}))
     assert answer.json["data"]["embeds"][0]["title"] == LONG_QUESTION
+    assert await qabot.flush()  # the question log is written in the background
     [logged] = await qabot.store.questions(EPOCH, FUTURE)
     long_id = next(e.id for e in qabot.knowledge.entries if e.question == LONG_QUESTION)
     assert len(long_id) > 100 and logged.record.entry_id == long_id

@@ -17,7 +17,7 @@ from bot.service import QABot
 from bot.store.schema import feedback
 
 ANSWERED = "How do I get the webinar recording?"
-UNSURE = "homework"  # close to three entries; with a strict threshold, none is confident
+UNSURE = "how do I submit"  # close to the submission entries; with a strict threshold, none is sure
 STRICT = "0.99"
 
 
@@ -105,7 +105,13 @@ async def test_mention_is_answered_in_a_thread(slack: SlackSide, fake: FakeSlack
 async def test_mention_inside_a_thread_answers_in_that_thread(
     slack: SlackSide, fake: FakeSlack
 ) -> None:
-    await slack.event(mention("<@UBOT> recording?", ts="1700000005.000200", thread_ts="1699.5"))
+    await slack.event(
+        mention(
+            "<@UBOT> how do I get the webinar recording?",
+            ts="1700000005.000200",
+            thread_ts="1699.5",
+        )
+    )
     await wait_for(lambda: fake.of("chat.postMessage"))
     assert fake.of("chat.postMessage")[0]["thread_ts"] == "1699.5"
 
@@ -122,9 +128,16 @@ async def test_mention_without_question_gets_usage_help_only_for_the_asker(
 
 
 async def test_messages_from_bots_are_ignored(slack: SlackSide, fake: FakeSlack) -> None:
-    await slack.event(mention("<@UBOT> recording?", bot_id="BOTHER"), event_id="EvBot")
-    await slack.event(mention("<@UBOT> recording?", bot_id="BBOT", user="UBOT"), event_id="EvSelf")
-    await slack.event(mention("<@UBOT> where is the recording?", ts="2.0"), event_id="EvHuman")
+    await slack.event(
+        mention("<@UBOT> how do I get the webinar recording?", bot_id="BOTHER"), event_id="EvBot"
+    )
+    await slack.event(
+        mention("<@UBOT> how do I get the webinar recording?", bot_id="BBOT", user="UBOT"),
+        event_id="EvSelf",
+    )
+    await slack.event(
+        mention("<@UBOT> how do I get the webinar recording?", ts="2.0"), event_id="EvHuman"
+    )
     await wait_for(lambda: fake.of("chat.postMessage"))
     assert [p["thread_ts"] for p in fake.of("chat.postMessage")] == ["2.0"]
 
@@ -134,11 +147,15 @@ async def test_a_retried_event_is_answered_once_even_while_the_first_is_running(
 ) -> None:
     caplog.set_level(logging.INFO, logger="adapters.slack.app")
     gate = fake.hold("chat.postMessage")  # the first delivery is stuck posting its answer
-    await slack.event(mention("<@UBOT> recording?"), event_id="EvR")
+    await slack.event(mention("<@UBOT> how do I get the webinar recording?"), event_id="EvR")
     await wait_for(lambda: fake.attempts("chat.postMessage") == 1)
     replies = await asyncio.gather(
-        slack.event(mention("<@UBOT> recording?"), event_id="EvR", retry=1),
-        slack.event(mention("<@UBOT> recording?"), event_id="EvR", retry=2),
+        slack.event(
+            mention("<@UBOT> how do I get the webinar recording?"), event_id="EvR", retry=1
+        ),
+        slack.event(
+            mention("<@UBOT> how do I get the webinar recording?"), event_id="EvR", retry=2
+        ),
     )
     assert [r.status for r in replies] == [200, 200]
     await wait_for(lambda: caplog.text.count("already handled") == 2)
@@ -214,7 +231,7 @@ async def test_rate_limited_post_is_retried_after_retry_after(
     slack: SlackSide, fake: FakeSlack
 ) -> None:
     fake.fail("chat.postMessage", 429)
-    await slack.event(mention("<@UBOT> recording?"))
+    await slack.event(mention("<@UBOT> how do I get the webinar recording?"))
     await wait_for(lambda: fake.of("chat.postMessage"), within=4)
     assert fake.attempts("chat.postMessage") == 2 and len(fake.of("chat.postMessage")) == 1
 
@@ -246,7 +263,7 @@ async def test_errors_become_a_polite_message(
         raise RuntimeError("database on fire")
 
     monkeypatch.setattr(qabot, "ask", broken)
-    await slack.command("/ask", "recording?")
+    await slack.command("/ask", "how do I get the webinar recording?")
     await wait_for(lambda: fake.of("response_url"))
     reply = fake.of("response_url")[0]
     assert (
@@ -259,7 +276,7 @@ async def test_errors_become_a_polite_message(
 async def test_stale_or_forged_requests_are_refused(
     slack: SlackSide, fake: FakeSlack, sign: dict[str, Any]
 ) -> None:
-    reply = await slack.command("/ask", "recording?", **sign)
+    reply = await slack.command("/ask", "how do I get the webinar recording?", **sign)
     assert reply.status == 401
     assert fake.of("response_url") == [] and fake.of("auth.test") == []
 

@@ -56,7 +56,7 @@ async def test_socket_mode_worker_answers_commands_events_and_posts_tips(
             "type": "event_callback",
             "team_id": TEAM,
             "event_id": "EvS",
-            "event": mention("<@UBOT> where is the recording?"),
+            "event": mention("<@UBOT> how do I get the webinar recording?"),
         }
         await fake.push(envelope("e2", "events_api", event))
         await wait_for(lambda: {a.get("envelope_id") for a in fake.socket_acks} >= {"e1", "e2"})
