@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.store import clean, schema
 
 # Every table with an ``entry_id`` column; a new one must be added here (a test checks).
-TABLES = (schema.question_log, schema.tip_posts)
+TABLES = (schema.question_log, schema.tip_posts, schema.picks, schema.alias_proposals)
 
 
 async def remap_entry_ids(engine: AsyncEngine, mapping: Mapping[str, str]) -> int:

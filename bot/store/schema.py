@@ -116,3 +116,75 @@ embedding_cache = Table(
     Column("used_at", DateTime(timezone=True), nullable=False),  # last read, at day precision
     Index("ix_embedding_cache_used_at", "used_at"),
 )
+
+# A member's choice of an entry (a suggestion after a miss, a correction, autocomplete): kept
+# apart from questions, so the answer rate counts only questions. ``question`` is the wording
+# the member had asked, when there was one.
+picks = Table(
+    "picks",
+    metadata,
+    Column("id", LogId, primary_key=True, autoincrement=False),
+    Column("picked_at", DateTime(timezone=True), nullable=False),
+    Column("platform", String(32), nullable=False),
+    Column("channel", String(64)),
+    Column("user_hash", String(64)),
+    Column("log_id", BigInteger),  # the question the pick followed, if any
+    Column("question", String(QUESTION_MAX_CHARS)),
+    Column("entry_id", String(ENTRY_ID_MAX_CHARS), nullable=False),
+    Column("via", String(16), nullable=False),  # "suggestion" | "correction" | "autocomplete"
+    Index("ix_picks_picked_at", "picked_at"),
+)
+
+# A wording members used for an entry, proposed as its alias; the host accepts or rejects it.
+alias_proposals = Table(
+    "alias_proposals",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("wording_key", String(64), nullable=False),  # hash of the normalised wording
+    Column("wording", String(500), nullable=False),
+    Column("entry_id", String(ENTRY_ID_MAX_CHARS), nullable=False),
+    Column("status", String(16), nullable=False),  # "pending" | "accepted" | "rejected"
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("decided_at", DateTime(timezone=True)),
+    UniqueConstraint("wording_key", "entry_id", name="uq_alias_proposals_pair"),
+)
+
+# Who made a proposal: one row per member, so a proposal counts members, not clicks.
+alias_proposers = Table(
+    "alias_proposers",
+    metadata,
+    Column("proposal_id", Integer, primary_key=True, autoincrement=False),
+    Column("user_hash", String(64), primary_key=True),
+    Column("proposed_at", DateTime(timezone=True), nullable=False),
+)
+
+# "Ask a mentor": one per answered-or-missed question (its log id), rate-limited per member.
+mentor_requests = Table(
+    "mentor_requests",
+    metadata,
+    Column("log_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("platform", String(32), nullable=False),
+    Column("channel", String(64)),
+    Column("thread_ref", String(200)),
+    Column("user_hash", String(64), nullable=False),
+    Column("question", String(QUESTION_MAX_CHARS), nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("notified_at", DateTime(timezone=True)),
+    Column("message_ref", String(200)),
+    Index("ix_mentor_requests_user", "user_hash", "requested_at"),
+)
+
+# The weekly host digest's ledger: exactly once per platform, channel and ISO week.
+digest_posts = Table(
+    "digest_posts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("platform", String(32), nullable=False),
+    Column("channel", String(64), nullable=False),
+    Column("iso_week", String(10), nullable=False),
+    Column("claim_token", String(40), nullable=False),
+    Column("claimed_at", DateTime(timezone=True), nullable=False),
+    Column("posted_at", DateTime(timezone=True)),
+    Column("message_ref", String(200)),
+    UniqueConstraint("platform", "channel", "iso_week", name="uq_digest_posts_week"),
+)
