@@ -30,14 +30,29 @@ class Recording(dict[str, str]):
         return default
 
 
-def variables_read() -> set[str]:
+# The platforms whose variables .env.example lists; another platform documents its variables
+# on its own docs page only, so adding one touches adapters/<name>/, pyproject.toml and a page.
+IN_ENV_EXAMPLE = ("slack", "discord")
+
+
+def variables_read(only: tuple[str, ...] | None = None) -> set[str]:
     environ = Recording()
     reader = SettingsReader(environ)
     core = read_core(reader)
     for platform in platforms.load_all():
-        platform.settings(reader, core)
-        platform.tip_channels(reader, core)
+        if only is None or platform.name in only:
+            platform.settings(reader, core)
+            platform.tip_channels(reader, core)
     return environ.read
+
+
+def documented_variables() -> set[str]:
+    """Variables in a settings table (``| `NAME` | ...``) of any docs page."""
+    found = set()
+    for page in (REPO / "docs").glob("*.md"):
+        text = page.read_text(encoding="utf-8")
+        found |= set(re.findall(r"^\| `([A-Z][A-Z0-9_]+)` \|", text, re.MULTILINE))
+    return found
 
 
 def test_only_the_settings_reader_reads_the_environment() -> None:
@@ -63,9 +78,8 @@ def _is_os_environ(node: ast.AST | None) -> bool:
     )
 
 
-def test_configuration_page_documents_exactly_the_variables_read() -> None:
-    page = (REPO / "docs" / "configuration.md").read_text(encoding="utf-8")
-    documented = set(re.findall(r"^\| `([A-Z][A-Z0-9_]+)` \|", page, re.MULTILINE))
+def test_the_docs_document_exactly_the_variables_read() -> None:
+    documented = documented_variables()
     read = variables_read()
     assert documented - read == set(), "documented but never read"
     assert read - documented == set(), "read but not documented"
@@ -74,7 +88,7 @@ def test_configuration_page_documents_exactly_the_variables_read() -> None:
 def test_env_example_lists_exactly_the_variables_read() -> None:
     example = (REPO / ".env.example").read_text(encoding="utf-8")
     listed = set(re.findall(r"^(?:# )?([A-Z][A-Z0-9_]+)=", example, re.MULTILINE))
-    assert listed == variables_read()
+    assert listed == variables_read(only=IN_ENV_EXAMPLE)
 
 
 def test_links_between_the_pages_lead_somewhere() -> None:
