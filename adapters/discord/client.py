@@ -17,6 +17,7 @@ from adapters.discord import render
 from adapters.discord.cooldown import Check, MentionCooldown, Verdict
 from adapters.discord.delivery import DELIVER_WITHIN, deliver
 from adapters.discord.endpoints import NONE, use_endpoints
+from adapters.discord.gateway import tolerate_malformed
 from adapters.discord.keys import EntryKeys
 from adapters.discord.replies import (
     Outgoing,
@@ -77,6 +78,22 @@ class QAClient(discord.Client):
         return self._keys[1]
 
     # --- lifecycle --------------------------------------------------------------------------
+
+    @property  # type: ignore[override]
+    def ws(self) -> discord.gateway.DiscordWebSocket | None:
+        return self._gateway_socket
+
+    @ws.setter
+    def ws(self, socket: discord.gateway.DiscordWebSocket | None) -> None:
+        # discord.py sets this for every (re)connection: each socket skips malformed events.
+        if socket is not None:
+            tolerate_malformed(socket, self.on_malformed_event)
+        self._gateway_socket = socket
+
+    def on_malformed_event(self, event: str, error: Exception) -> None:
+        """One gateway event could not be parsed: skip it (the payload is not logged)."""
+        self.qabot.metrics.errors.labels(kind="discord_event").inc()
+        log.warning("skipped a malformed Discord gateway event (%s): %r", event, error)
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(*DYNAMIC_ITEMS)

@@ -264,6 +264,11 @@ class FakeDiscord:
         for ws in list(self._sockets):
             await ws.send_str(json.dumps(frame))
 
+    async def send_raw(self, frame: str) -> None:
+        """Send a text frame as is (even one that is not JSON) to every connected client."""
+        for ws in list(self._sockets):
+            await ws.send_str(frame)
+
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
