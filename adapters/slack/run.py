@@ -17,6 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.app import PLATFORM, build_app
 from adapters.slack.settings import SlackSettings
 from adapters.slack.tips import SlackTipPoster
+from adapters.slack.verify import verify_requests
 from bot.errors import BotError
 from bot.metrics import metrics_routes
 from bot.models import Tip
@@ -43,7 +44,8 @@ class SlackConnection:
         app = build_app(bot, self.settings)
         await check_connection(app.client)
         if self.http:
-            await self._stack.enter_async_context(http_server(app, self.settings.port))
+            secret = self.settings.signing_secret or ""
+            await self._stack.enter_async_context(http_server(app, secret, self.settings.port))
         else:
             await open_socket(app, self.settings.app_token or "", self._stack)
         self._poster = SlackTipPoster(app.client, self.tip_channels)
@@ -59,17 +61,20 @@ class SlackConnection:
         await self._stack.aclose()
 
 
-def build_web_app(app: AsyncApp) -> web.Application:
-    """Slack's endpoint plus ``/healthz`` and ``/metrics`` in one aiohttp application."""
+def build_web_app(app: AsyncApp, signing_secret: str) -> web.Application:
+    """Slack's endpoint (signature checked first) plus ``/healthz`` and ``/metrics``."""
     web_app = app.web_app(path=EVENTS_PATH)
+    web_app.middlewares.append(verify_requests(signing_secret, EVENTS_PATH))
     web_app.add_routes(metrics_routes())
     return web_app
 
 
 @contextlib.asynccontextmanager
-async def http_server(app: AsyncApp, port: int, host: str = "0.0.0.0") -> AsyncIterator[int]:
+async def http_server(
+    app: AsyncApp, signing_secret: str, port: int, host: str = "0.0.0.0"
+) -> AsyncIterator[int]:
     """Serve the app over HTTP; yields the bound port (``port=0`` picks a free one)."""
-    runner = web.AppRunner(build_web_app(app), access_log=None)
+    runner = web.AppRunner(build_web_app(app, signing_secret), access_log=None)
     await runner.setup()
     try:
         site = web.TCPSite(runner, host, port)

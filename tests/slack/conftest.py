@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 from fake_slack import FakeSlack
-from slack_side import SlackSide, StartSlack, environ
+from slack_side import SECRET, SlackSide, StartSlack, environ
 
 from adapters.slack.app import build_app
 from adapters.slack.delivery import DELIVER_WITHIN
@@ -53,8 +53,8 @@ async def start_slack(tmp_path: Path, fake: FakeSlack, qabot: QABot) -> AsyncIte
             bot = await QABot.start(core)
             bots.append(bot)
         app = build_app(bot, settings, deliver_within=deliver_within)
-        server = TestServer(build_web_app(app), host="127.0.0.1")
-        await server.start_server()
+        server = TestServer(build_web_app(app, SECRET), host="127.0.0.1")
+        await server.start_server(access_log=None)  # as in production (`http_server`)
         servers.append(server)
         return SlackSide(http, str(server.make_url("/slack/events")), fake)
 
