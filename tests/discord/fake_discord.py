@@ -184,6 +184,7 @@ class FakeDiscord:
         self._runner: web.AppRunner | None = None
         self._failures: list[tuple[str, re.Pattern[str], int]] = []
         self._hangs: list[tuple[str, re.Pattern[str]]] = []
+        self._gates: list[tuple[str, re.Pattern[str], asyncio.Event]] = []
         self._closing = asyncio.Event()
         self.port = 0
 
@@ -202,6 +203,8 @@ class FakeDiscord:
 
     async def close(self) -> None:
         self._closing.set()
+        for *_, gate in self._gates:  # never leave a held request hanging the teardown
+            gate.set()
         for ws in list(self._sockets):
             await ws.close()
         if self._runner is not None:
@@ -226,6 +229,12 @@ class FakeDiscord:
     def hang_next(self, method: str, pattern: str) -> None:
         """Never answer the next matching request (until the fake closes); it is not created."""
         self._hangs.append((method, re.compile(pattern)))
+
+    def hold(self, method: str, pattern: str) -> asyncio.Event:
+        """Keep matching requests waiting until the returned event is set."""
+        gate = asyncio.Event()
+        self._gates.append((method, re.compile(pattern), gate))
+        return gate
 
     def recover(self) -> None:
         """Forget every failure and hang still scripted."""
@@ -314,6 +323,9 @@ class FakeDiscord:
         await self._record(Call(request.method, path, dict(request.query), data))
         if request.headers.get("Authorization") not in (f"Bot {self.token}", None):
             return _json({"message": "401: Unauthorized", "code": 0}, status=401)
+        for method, pattern, gate in self._gates:
+            if method == request.method and pattern.fullmatch(path):
+                await gate.wait()
         for hang in self._hangs:
             if hang[0] == request.method and hang[1].fullmatch(path):
                 self._hangs.remove(hang)

@@ -53,7 +53,7 @@ async def start_slack(tmp_path: Path, fake: FakeSlack, qabot: QABot) -> AsyncIte
             bot = await QABot.start(core)
             bots.append(bot)
         app = build_app(bot, settings, deliver_within=deliver_within)
-        server = TestServer(build_web_app(app, SECRET), host="127.0.0.1")
+        server = TestServer(build_web_app(app, SECRET, bot.in_flight), host="127.0.0.1")
         await server.start_server(access_log=None)  # as in production (`http_server`)
         servers.append(server)
         return SlackSide(http, str(server.make_url("/slack/events")), fake)
