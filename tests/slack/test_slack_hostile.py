@@ -60,6 +60,7 @@ async def test_twenty_unsigned_megabyte_posts_add_almost_nothing_to_the_log(
         ("application/x-www-form-urlencoded", "payload=%7Bnot+json", 400),  # a broken click
         ("application/x-www-form-urlencoded", "payload=%5B%5D", 400),
         ("application/json", "\udcff", 400),  # not UTF-8
+        ("application/json", '{"text": "' + "x" * 2 * MEGABYTE + '"}', 413),  # too large
     ],
 )
 async def test_signed_but_malformed_bodies_get_400_without_a_traceback(
