@@ -92,3 +92,18 @@ async def test_a_hanging_discord_is_given_up_on_within_the_bound(
     await handled(qabot)
     [created] = replies_seen(fake)
     assert is_answer(created)
+
+
+async def test_a_slow_success_is_not_followed_by_an_apology(
+    connect: Connect, fake: FakeDiscord, qabot: QABot
+) -> None:
+    await connect()
+    gate = fake.hold("POST", MESSAGES)
+    await fake.dispatch("MESSAGE_CREATE", a_mention(fake))
+    await asyncio.sleep(1.5)
+    assert qabot.in_flight.running == 1  # still waiting on Discord
+    gate.set()
+    await handled(qabot)
+    await asyncio.sleep(0.2)
+    [created] = replies_seen(fake)
+    assert is_answer(created) and created.get("content") != SORRY
