@@ -11,6 +11,7 @@ import asyncio
 import os
 import signal
 import sqlite3
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -66,11 +67,19 @@ async def terminate_while_held(
     """SIGTERM, a moment later the platform lets the held posts through; the exit status."""
     assert worker.process is not None
     worker.process.send_signal(signal.SIGTERM)
+    sent = time.monotonic()
     await worker.wait_for_log("finishing 3 answer(s) in flight")
     await still_taking()
+    await asyncio.sleep(1.0)  # the platform keeps the posts a moment longer
     release()
+    released = time.monotonic()
     async with asyncio.timeout(EXIT_WITHIN):
-        return await worker.process.wait()
+        status = await worker.process.wait()
+    print(  # the figures, with pytest -s
+        f"{' '.join(worker.args)}: posts held {released - sent:.2f} s after SIGTERM, "
+        f"exit {status} {time.monotonic() - sent:.2f} s after SIGTERM"
+    )
+    return status
 
 
 def assert_clean(worker: QabotProcess, status: int) -> None:
