@@ -18,7 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.app import PLATFORM, build_app
 from adapters.slack.settings import SlackSettings
 from adapters.slack.tips import SlackTipPoster
-from adapters.slack.verify import verify_requests
+from adapters.slack.verify import Refusals, verify_requests
 from bot.errors import BotError
 from bot.inflight import InFlight
 from bot.metrics import metrics_routes
@@ -83,9 +83,15 @@ def build_web_app(
     web_app = app.web_app(path=EVENTS_PATH)
     if in_flight is not None:
         web_app.middlewares.append(refuse_when_stopping(in_flight, EVENTS_PATH))
-    web_app.middlewares.append(verify_requests(signing_secret, EVENTS_PATH))
+    refusals = Refusals()
+    web_app.middlewares.append(verify_requests(signing_secret, EVENTS_PATH, refusals))
+    web_app.on_cleanup.append(lambda _app: _flushed(refusals))
     web_app.add_routes(metrics_routes())
     return web_app
+
+
+async def _flushed(refusals: Refusals) -> None:
+    refusals.flush()
 
 
 def refuse_when_stopping(in_flight: InFlight, path: str) -> Any:

@@ -41,17 +41,24 @@ class Refusals:
         self.counts[reason] += 1
         now = self.clock()
         if self.logged_at is None or now - self.logged_at >= self.every:
-            summary = ", ".join(f"{count} {why}" for why, count in self.counts.items())
-            log.warning("refused Slack requests (%s); next summary in %.0f s", summary, self.every)
-            self.counts.clear()
+            self._log(f"next summary in {self.every:.0f} s")
             self.logged_at = now
         return web.json_response({"error": reason}, status=status)
 
+    def flush(self) -> None:
+        """Log the refusals not summed up yet (the server stops)."""
+        if self.counts:
+            self._log("until the server stopped")
 
-def verify_requests(signing_secret: str, path: str, refusals: Refusals | None = None) -> Any:
+    def _log(self, when: str) -> None:
+        summary = ", ".join(f"{count} {why}" for why, count in self.counts.items())
+        log.warning("refused Slack requests (%s); %s", summary, when)
+        self.counts.clear()
+
+
+def verify_requests(signing_secret: str, path: str, refused: Refusals) -> Any:
     """The middleware for ``path``: verified, parseable posts reach bolt; others are refused."""
     verifier = SignatureVerifier(signing_secret)
-    refused = refusals or Refusals()
 
     @web.middleware
     async def verify(request: web.Request, handler: Handler) -> web.StreamResponse:
