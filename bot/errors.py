@@ -4,7 +4,8 @@ BotError
 ├── KnowledgeError      a knowledge file cannot be read or parsed (names file and line)
 ├── ConfigError         one or more settings are missing or invalid (names all of them)
 ├── StoreError          the database cannot be used (unreachable, newer schema, ...)
-└── UsageError          bad command-line input (exit status 2)
+├── UsageError          bad command-line input (exit status 2)
+└── DeliveryFailed      the platform did not take a reply (after its retries, within the bound)
 """
 
 from __future__ import annotations
@@ -41,3 +42,12 @@ class StoreError(BotError):
 
 class UsageError(BotError):
     """Bad command-line input: printed as one line, exit status 2."""
+
+
+class DeliveryFailed(BotError):
+    """The chat platform did not take a reply: it kept failing, or did not answer in time.
+
+    Adapters raise it for platform outages (5xx, 429, timeouts, connection errors) once the
+    SDK's own retries are spent. The member is not sent an apology (it would fail too, or
+    contradict an answer that went out late); the event's claim is given back instead.
+    """

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 from bot.display import clip, excerpt, tidy
+from bot.errors import DeliveryFailed
 from bot.knowledge import KnowledgeBase
 from bot.models import Answer, Entry, NoAnswerReason, Result
 
@@ -244,9 +245,15 @@ def topics(knowledge: KnowledgeBase) -> str:
 async def answer_or_apologise(
     what: str, apologise: Callable[[], Awaitable[object]]
 ) -> AsyncIterator[None]:
-    """Run a handler; on an error, log it and tell the member politely (never a traceback)."""
+    """Run a handler; on an error, log it and tell the member politely (never a traceback).
+
+    A reply the platform did not take (``DeliveryFailed``) gets no apology: it would fail too,
+    or contradict an answer that went out late. The adapter gives the event's claim back.
+    """
     try:
         yield
+    except DeliveryFailed as exc:
+        log.warning("%s: the reply was not delivered: %s", what, exc)
     except Exception:
         log.exception("%s failed", what)
         try:

@@ -3,7 +3,9 @@
 It starts, in order: the service (knowledge, matcher, store), the metrics server
 (METRICS_PORT), the platform's connection and the weekly tip task, then logs one startup line.
 SIGTERM and SIGINT (Heroku restarts, Ctrl-C) end ``Worker.wait``; leaving the block stops
-everything in the reverse order, draining answers in flight before the connection closes.
+everything in the reverse order: no new events are taken, the answers in flight get up to
+``DRAIN_SECONDS`` to go out, the connection closes, and the log queue is written (up to 5 s).
+All of it fits in the 30 s Heroku allows between SIGTERM and SIGKILL.
 An adapter only provides the ``Connection``: how to connect, post a tip and disconnect.
 """
 
@@ -14,7 +16,7 @@ import contextlib
 import logging
 import signal
 from collections.abc import AsyncIterator, Iterator, Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.metrics import serve_metrics
 from bot.models import Tip
@@ -25,7 +27,10 @@ from bot.startup import startup_line
 
 log = logging.getLogger(__name__)
 
-DRAIN_SECONDS = 20.0  # Heroku kills a process 30 s after SIGTERM; leave time to close
+# Heroku kills a process 30 s after SIGTERM: 15 s for the answers in flight (one reply takes
+# at most 12 s, retries included), then up to 7.5 s to write the log queue and close.
+DRAIN_SECONDS = 15.0
+SETTLE_SECONDS = 0.2  # lets a handler whose request was just acknowledged start and be counted
 
 
 class Connection(Protocol):
@@ -53,6 +58,15 @@ class Connection(Protocol):
 
     async def close(self) -> None:
         """Disconnect; called once, after ``open`` succeeded."""
+        ...
+
+
+@runtime_checkable
+class Draining(Protocol):
+    """A connection that can stop taking events before it closes (optional)."""
+
+    async def stop_taking(self) -> None:
+        """Take no new events; handlers already running go on (SIGTERM)."""
         ...
 
 
@@ -91,7 +105,7 @@ async def worker(
             stack.push_async_callback(metrics.cleanup)
         await connection.open(bot)
         stack.push_async_callback(connection.close)
-        stack.push_async_callback(drain, connection)
+        stack.push_async_callback(drain, bot, connection)
         await stack.enter_async_context(_tip_task(bot, connection))
         await stack.enter_async_context(_living_knowledge(bot, core, connection.name))
         log.info("%s", startup_line(bot, connection.name, connection.tip_channels))
@@ -114,14 +128,22 @@ def run(core: CoreSettings, connection: Connection) -> int:
     return 0
 
 
-async def drain(connection: Connection, within: float = DRAIN_SECONDS) -> None:
-    """Hook for the reliability work: let the answers already being written finish.
+async def drain(bot: QABot, connection: Connection, within: float = DRAIN_SECONDS) -> int:
+    """Stop taking new events, then wait at most ``within`` s for the answers in flight.
 
-    To fill in: stop taking new events, then wait for the handlers in flight, at most
-    ``within`` seconds, and return so the connection closes. Today the tip task has already
-    stopped when this runs, and handlers still in flight end with the connection.
+    Returns how many were still running (they end when the connection closes).
     """
-    log.debug("draining %s (up to %.0f s)", connection.name, within)
+    bot.in_flight.accepting = False
+    if isinstance(connection, Draining):
+        await connection.stop_taking()
+    await asyncio.sleep(SETTLE_SECONDS)
+    running = bot.in_flight.running
+    if running:
+        log.info("finishing %d answer(s) in flight (up to %.0f s)", running, within)
+    left = await bot.in_flight.drain(within)
+    if left:
+        log.warning("%d answer(s) still in flight after %.0f s; closing anyway", left, within)
+    return left
 
 
 @contextlib.contextmanager

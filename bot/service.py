@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Literal, TypeVar
 
 from bot.errors import StoreError
+from bot.inflight import InFlight
 from bot.knowledge import (
     KnowledgeBase,
     KnowledgeDiff,
@@ -79,6 +80,7 @@ class QABot:
         self.clock = clock
         self.writer = LogWriter(store, metrics, salt=settings.user_id_salt)
         self.claims = EventClaims(store, self.writer, clock)
+        self.in_flight = InFlight()  # the handlers running now; SIGTERM lets them finish
         self._pruned_at: dt.datetime | None = None
         self._background: set[asyncio.Task[object]] = set()
         self._scopes: tuple[KnowledgeBase, dict[str, frozenset[int]]] | None = None

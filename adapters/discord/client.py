@@ -14,8 +14,10 @@ import discord
 from discord import app_commands
 
 from adapters.discord import render
-from adapters.discord.cooldown import MentionCooldown, Verdict
+from adapters.discord.cooldown import Check, MentionCooldown, Verdict
+from adapters.discord.delivery import DELIVER_WITHIN, deliver
 from adapters.discord.endpoints import NONE, use_endpoints
+from adapters.discord.gateway import tolerate_malformed
 from adapters.discord.keys import EntryKeys
 from adapters.discord.replies import (
     Outgoing,
@@ -31,6 +33,7 @@ from adapters.discord.replies import (
 from adapters.discord.settings import DiscordSettings
 from adapters.discord.views import DYNAMIC_ITEMS, Vote
 from bot import replies
+from bot.errors import DeliveryFailed
 from bot.models import AskContext
 from bot.service import Asked, QABot
 
@@ -49,6 +52,7 @@ class QAClient(discord.Client):
         *,
         clock: Callable[[], float] = time.monotonic,
         respond_within: float = RESPOND_WITHIN,
+        deliver_within: float = DELIVER_WITHIN,
         **options: Any,
     ) -> None:
         # Mentions deliver their content without the privileged Message Content intent.
@@ -62,6 +66,7 @@ class QAClient(discord.Client):
             settings.mention_limit, settings.mention_window, clock=clock
         )
         self.respond_within = respond_within
+        self.deliver_within = deliver_within  # the most one reply may take, retries included
         self.tree = build_tree(self)
 
     @property
@@ -73,6 +78,22 @@ class QAClient(discord.Client):
         return self._keys[1]
 
     # --- lifecycle --------------------------------------------------------------------------
+
+    @property  # type: ignore[override]
+    def ws(self) -> discord.gateway.DiscordWebSocket | None:
+        return self._gateway_socket
+
+    @ws.setter
+    def ws(self, socket: discord.gateway.DiscordWebSocket | None) -> None:
+        # discord.py sets this for every (re)connection: each socket skips malformed events.
+        if socket is not None:
+            tolerate_malformed(socket, self.on_malformed_event)
+        self._gateway_socket = socket
+
+    def on_malformed_event(self, event: str, error: Exception) -> None:
+        """One gateway event could not be parsed: skip it (the payload is not logged)."""
+        self.qabot.metrics.errors.labels(kind="discord_event").inc()
+        log.warning("skipped a malformed Discord gateway event (%s): %r", event, error)
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(*DYNAMIC_ITEMS)
@@ -108,7 +129,9 @@ class QAClient(discord.Client):
         # Only a mention of the bot itself: not @everyone, @here or a role.
         if me is None or message.author.bot or all(u.id != me.id for u in message.mentions):
             return
-        async with replies.answer_or_apologise(
+        if not self.qabot.in_flight.accepting:
+            return  # shutting down: the process that replaces this one answers it
+        async with self.qabot.in_flight.handling(
             f"answering mention {message.id}", lambda: self.reply(message, note(replies.SORRY))
         ):
             await self.answer_mention(message)
@@ -117,8 +140,17 @@ class QAClient(discord.Client):
         # Counted before any await, so mentions are judged in the order Discord sent them.
         check = self.cooldown.check(str(message.author.id))
         # Two processes briefly overlap on deploys; only the one that claims the message replies.
-        if not await self.qabot.claim_event("discord", f"message:{message.id}"):
+        event_id = f"message:{message.id}"
+        if not await self.qabot.claim_event("discord", event_id):
             return
+        try:
+            await self.answer_claimed(message, check)
+        except DeliveryFailed:
+            await self.qabot.release_event("discord", event_id)  # seen again: answered then
+            self.qabot.metrics.errors.labels(kind="discord_post").inc()
+            raise
+
+    async def answer_claimed(self, message: discord.Message, check: Check) -> None:
         if check.verdict is Verdict.SILENT:
             return
         if check.verdict is Verdict.WARN:
@@ -129,7 +161,8 @@ class QAClient(discord.Client):
         await self.reply(message, self.compose(asked))
 
     async def reply(self, message: discord.Message, outgoing: Outgoing) -> None:
-        await message.reply(**outgoing.kwargs(), mention_author=False, allowed_mentions=NONE)
+        post = message.reply(**outgoing.kwargs(), mention_author=False, allowed_mentions=NONE)
+        await deliver(post, self.deliver_within)
 
     def compose(self, asked: Asked) -> Outgoing:
         name = self.user.name if self.user else None
@@ -140,7 +173,7 @@ class QAClient(discord.Client):
     # --- slash commands ----------------------------------------------------------------------
 
     async def on_ask(self, interaction: discord.Interaction[Any], question: str) -> None:
-        async with guard(interaction, "/ask"):
+        async with guard(interaction, "/ask", self.qabot.in_flight):
             work = self.ask_or_answer(question, interaction_context(interaction))
             asked = await within_budget(interaction, work, self.respond_within)
             await send(interaction, self.compose(asked))
@@ -174,26 +207,26 @@ class QAClient(discord.Client):
         return list(choices.values())
 
     async def on_tip(self, interaction: discord.Interaction[Any]) -> None:
-        async with guard(interaction, "/tip"):
+        async with guard(interaction, "/tip", self.qabot.in_flight):
             entry = self.qabot.random_tip()
             await send(interaction, compose(replies.tip(entry)))
 
     # --- buttons ---------------------------------------------------------------------------
 
     async def on_vote(self, interaction: discord.Interaction[Any], log_id: int, vote: Vote) -> None:
-        async with guard(interaction, "vote"):
+        async with guard(interaction, "vote", self.qabot.in_flight):
             ctx = interaction_context(interaction)
             work = self.qabot.vote(log_id, ctx, vote)
             stored = await within_budget(interaction, work, self.respond_within, private=True)
             await send(interaction, note(replies.THANKS if stored else replies.VOTE_NOT_SAVED))
 
     async def on_other(self, interaction: discord.Interaction[Any], keys: Sequence[str]) -> None:
-        async with guard(interaction, "other answers"):
+        async with guard(interaction, "other answers", self.qabot.in_flight):
             entries = [entry for key in keys if (entry := self.keys.by_key(key)) is not None]
             await send(interaction, compose(replies.others("", entries)))
 
     async def on_pick(self, interaction: discord.Interaction[Any], key: str) -> None:
-        async with guard(interaction, "pick"):
+        async with guard(interaction, "pick", self.qabot.in_flight):
             entry = self.keys.by_key(key)
             if entry is None:
                 await send(interaction, note(replies.GONE))

@@ -18,9 +18,11 @@ import discord
 from discord import ui
 
 from adapters.discord import render
+from adapters.discord.delivery import deliver
 from adapters.discord.endpoints import NONE
 from adapters.discord.views import feedback_view, picks_view
 from bot import replies
+from bot.inflight import InFlight
 from bot.models import AskContext
 from bot.replies import Kind, Reply
 
@@ -101,18 +103,18 @@ async def send(interaction: discord.Interaction[Any], outgoing: Outgoing) -> Non
     """Respond, or follow up a deferred response; private replies stay with the asker."""
     kwargs = {**outgoing.kwargs(), "allowed_mentions": NONE}
     if not interaction.response.is_done():
-        await interaction.response.send_message(**kwargs, ephemeral=outgoing.private)
+        await deliver(interaction.response.send_message(**kwargs, ephemeral=outgoing.private))
         return
     if outgoing.private and not interaction.extras.get("deferred_privately"):
         # The public "thinking…" placeholder would show the miss to everyone: replace it.
         with contextlib.suppress(discord.HTTPException):
             await interaction.delete_original_response()
-    await interaction.followup.send(**kwargs, ephemeral=outgoing.private)
+    await deliver(interaction.followup.send(**kwargs, ephemeral=outgoing.private))
 
 
-def guard(interaction: discord.Interaction[Any], what: str) -> Any:
-    """The core's answer-or-apologise around an interaction handler."""
-    return replies.answer_or_apologise(
+def guard(interaction: discord.Interaction[Any], what: str, in_flight: InFlight) -> Any:
+    """The core's answer-or-apologise around an interaction handler, counted as in flight."""
+    return in_flight.handling(
         f"{what} (interaction {interaction.id})", lambda: apologise(interaction)
     )
 

@@ -1,8 +1,11 @@
 """The slack-bolt app: listeners that turn Slack events into QABot calls, and the core's
 replies into Block Kit.
 
-Every listener runs under the core's ``answer_or_apologise``: an error is logged and the
-member gets a short apology, never a traceback. What to say is decided in ``bot.replies``.
+Every listener runs under the core's ``answer_or_apologise`` (counted as in flight, so that
+SIGTERM lets it finish): an error is logged and the member gets a short apology, never a
+traceback. What to say is decided in ``bot.replies``. Replies go out through
+``delivery.deliver``: retried by the SDK, bounded in time, and never followed by an apology
+when Slack did not take them (a mention's claim is given back for Slack's redelivery).
 """
 
 from __future__ import annotations
@@ -13,23 +16,20 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-)
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import render
+from adapters.slack.delivery import DELIVER_WITHIN, REQUEST_TIMEOUT, deliver, retry_handlers
 from adapters.slack.settings import SlackSettings
 from bot import replies
+from bot.errors import DeliveryFailed
 from bot.models import AskContext
-from bot.replies import Reply, answer_or_apologise
+from bot.replies import Reply
 from bot.service import Asked, QABot
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
-RATE_LIMIT_RETRIES = 3
 
 Payload = dict[str, Any]
 Send = Callable[..., Awaitable[Any]]
@@ -38,13 +38,12 @@ EPHEMERAL = {"response_type": "ephemeral", "replace_original": False}
 
 
 def make_client(settings: SlackSettings, client: AsyncWebClient | None = None) -> AsyncWebClient:
-    """A Web API client (or ``client``, set up) for SLACK_API_URL that waits out 429s."""
+    """A Web API client (or ``client``, set up) for SLACK_API_URL that retries what is worth
+    retrying: connection errors, 500/503, and 429 after its Retry-After."""
     client = client or AsyncWebClient(token=settings.bot_token)
     client.base_url = api_base(settings.api_url)
-    client.retry_handlers = [
-        AsyncConnectionErrorRetryHandler(),
-        AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
-    ]
+    client.timeout = REQUEST_TIMEOUT
+    client.retry_handlers = retry_handlers()
     return client
 
 
@@ -53,8 +52,13 @@ def api_base(url: str) -> str:
     return url if url.endswith("/") else url + "/"
 
 
-def build_app(bot: QABot, settings: SlackSettings) -> AsyncApp:
-    """The bolt app with every listener registered; serve it over HTTP or Socket Mode."""
+def build_app(
+    bot: QABot, settings: SlackSettings, *, deliver_within: float = DELIVER_WITHIN
+) -> AsyncApp:
+    """The bolt app with every listener registered; serve it over HTTP or Socket Mode.
+
+    ``deliver_within`` bounds the time one reply may take, Slack's retries included.
+    """
     # Bolt builds its client from the token: handing it one of ours while SLACK_BOT_TOKEN is
     # set makes it warn that the token "will be unused". Its client is set up here instead.
     app = AsyncApp(
@@ -66,13 +70,13 @@ def build_app(bot: QABot, settings: SlackSettings) -> AsyncApp:
     )
     make_client(settings, app.client)
     public = settings.answer_in_channel
-    app.command("/ask")(make_ask_handler(bot, public))
+    app.command("/ask")(make_ask_handler(bot, public, deliver_within))
     app.command("/tip")(make_tip_handler(bot))
-    app.event("app_mention")(make_mention_handler(bot))
+    app.event("app_mention")(make_mention_handler(bot, deliver_within))
     app.action(render.VOTE_UP)(make_vote_handler(bot, "up"))
     app.action(render.VOTE_DOWN)(make_vote_handler(bot, "down"))
     app.action(render.NOT_THIS)(make_not_this_handler(bot))
-    app.action(re.compile(rf"^{render.PICK}_\d+$"))(make_pick_handler(bot, public))
+    app.action(re.compile(rf"^{render.PICK}_\d+$"))(make_pick_handler(bot, public, deliver_within))
     app.error(_log_unhandled)
     return app
 
@@ -103,42 +107,50 @@ async def respond_with(respond: Send, reply: Reply, *, public: bool, asker: str 
     await respond(**message.as_kwargs(), response_type=response_type, replace_original=False)
 
 
-async def post_in_thread(client: AsyncWebClient, reply: Reply, ctx: AskContext, ts: str) -> None:
+async def post_in_thread(
+    client: AsyncWebClient,
+    reply: Reply,
+    ctx: AskContext,
+    ts: str,
+    within: float = DELIVER_WITHIN,
+) -> None:
     """In a thread: public replies for everyone, private ones seen by the asker only."""
     message = render.render(reply).as_kwargs()
     if reply.private:
-        await client.chat_postEphemeral(
+        post = client.chat_postEphemeral(
             channel=ctx.channel or "", user=ctx.user or "", thread_ts=ts, **message
         )
     else:
-        await client.chat_postMessage(
+        post = client.chat_postMessage(
             channel=ctx.channel or "", thread_ts=ts, unfurl_links=False, **message
         )
+    await deliver(post, within)
 
 
 # --- /ask and /tip ------------------------------------------------------------------------
 
 
-def make_ask_handler(bot: QABot, public: bool) -> Handler:
+def make_ask_handler(bot: QABot, public: bool, within: float) -> Handler:
     async def ask(ack: Send, command: Payload, respond: Send) -> None:
         question = question_text(command.get("text", ""))
         if not question:
             await ack(**render.render(replies.note(replies.usage())).as_kwargs())
             return
         await ack()  # the 3-second rule; answering and logging happen after
-        async with answer_or_apologise(f"/ask {question!r}", apology(respond, **EPHEMERAL)):
+        async with bot.in_flight.handling(f"/ask {question!r}", apology(respond, **EPHEMERAL)):
             ctx = AskContext(
                 PLATFORM, command.get("team_id"), command.get("channel_id"), command.get("user_id")
             )
             asked = await bot.ask(question, ctx)
-            await respond_with(respond, reply_to(bot, asked), public=public, asker=ctx.user)
+            reply = reply_to(bot, asked)
+            await deliver(respond_with(respond, reply, public=public, asker=ctx.user), within)
 
     return ask
 
 
 def make_tip_handler(bot: QABot) -> Handler:
     async def tip(ack: Send) -> None:
-        async with answer_or_apologise("/tip", apology(ack)):
+        async with bot.in_flight.handling("/tip", apology(ack)):
             await ack(**render.render(replies.tip(bot.random_tip())).as_kwargs())  # ephemeral
 
     return tip
@@ -147,7 +159,7 @@ def make_tip_handler(bot: QABot) -> Handler:
 # --- @-mentions ---------------------------------------------------------------------------
 
 
-def make_mention_handler(bot: QABot) -> Handler:
+def make_mention_handler(bot: QABot, within: float) -> Handler:
     async def mention(event: Payload, body: Payload, client: AsyncWebClient) -> None:
         if event.get("bot_id") or event.get("subtype") == "bot_message":
             return  # other bots, and this one, never get an answer
@@ -155,14 +167,19 @@ def make_mention_handler(bot: QABot) -> Handler:
         thread_ts = str(event.get("thread_ts") or event.get("ts"))
         event_id = body.get("event_id") or f"{ctx.channel}:{event.get('ts')}"
         sorry = replies.note(replies.SORRY)
-        async with answer_or_apologise(
-            f"mention {event_id}", lambda: post_in_thread(client, sorry, ctx, thread_ts)
+        async with bot.in_flight.handling(
+            f"mention {event_id}", lambda: post_in_thread(client, sorry, ctx, thread_ts, within)
         ):
             if not await bot.claim_event(PLATFORM, event_id):
                 log.info("event %s already handled; ignoring the retry", event_id)
                 return
             asked = await bot.ask(question_text(event.get("text", "")), ctx)
-            await post_in_thread(client, reply_to(bot, asked), ctx, thread_ts)
+            try:
+                await post_in_thread(client, reply_to(bot, asked), ctx, thread_ts, within)
+            except DeliveryFailed:
+                await bot.release_event(PLATFORM, event_id)  # Slack's redelivery answers it
+                bot.metrics.errors.labels(kind="slack_post").inc()
+                raise
 
     return mention
 
@@ -182,7 +199,7 @@ def action_context(body: Payload) -> AskContext:
 def make_vote_handler(bot: QABot, vote: Literal["up", "down"]) -> Handler:
     async def on_vote(ack: Send, action: Payload, body: Payload, respond: Send) -> None:
         await ack()
-        async with answer_or_apologise("vote", apology(respond, **EPHEMERAL)):
+        async with bot.in_flight.handling("vote", apology(respond, **EPHEMERAL)):
             log_id = int(render.decode_value(action["value"])["l"])
             stored = await bot.vote(log_id, action_context(body), vote)
             thanks = replies.note(replies.THANKS if stored else replies.VOTE_NOT_SAVED)
@@ -194,7 +211,7 @@ def make_vote_handler(bot: QABot, vote: Literal["up", "down"]) -> Handler:
 def make_not_this_handler(bot: QABot) -> Handler:
     async def not_this(ack: Send, action: Payload, respond: Send) -> None:
         await ack()
-        async with answer_or_apologise("'Not what I asked'", apology(respond, **EPHEMERAL)):
+        async with bot.in_flight.handling("'Not what I asked'", apology(respond, **EPHEMERAL)):
             value = render.decode_value(action["value"])
             entries = [bot.knowledge.get(str(entry_id)) for entry_id in value.get("alt", [])]
             found = [entry for entry in entries if entry is not None]
@@ -204,12 +221,12 @@ def make_not_this_handler(bot: QABot) -> Handler:
     return not_this
 
 
-def make_pick_handler(bot: QABot, public: bool) -> Handler:
+def make_pick_handler(bot: QABot, public: bool, within: float) -> Handler:
     async def pick(
         ack: Send, action: Payload, body: Payload, respond: Send, client: AsyncWebClient
     ) -> None:
         await ack()
-        async with answer_or_apologise("choosing an answer", apology(respond, **EPHEMERAL)):
+        async with bot.in_flight.handling("choosing an answer", apology(respond, **EPHEMERAL)):
             value = render.decode_value(action["value"])
             ctx = action_context(body)
             asked = await bot.answer_entry(str(value["e"]), ctx, question=value.get("q"))
@@ -219,9 +236,10 @@ def make_pick_handler(bot: QABot, public: bool) -> Handler:
                 return
             thread_ts = _thread_of(body)
             if thread_ts:  # the choice was offered in a mention's thread: answer there
-                await post_in_thread(client, reply_to(bot, asked), ctx, thread_ts)
+                await post_in_thread(client, reply_to(bot, asked), ctx, thread_ts, within)
                 return
-            await respond_with(respond, reply_to(bot, asked), public=public, asker=ctx.user)
+            reply = reply_to(bot, asked)
+            await deliver(respond_with(respond, reply, public=public, asker=ctx.user), within)
 
     return pick
 

@@ -183,6 +183,9 @@ class FakeDiscord:
         self._sockets: list[web.WebSocketResponse] = []
         self._runner: web.AppRunner | None = None
         self._failures: list[tuple[str, re.Pattern[str], int]] = []
+        self._hangs: list[tuple[str, re.Pattern[str]]] = []
+        self._gates: list[tuple[str, re.Pattern[str], asyncio.Event]] = []
+        self._closing = asyncio.Event()
         self.port = 0
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -199,6 +202,9 @@ class FakeDiscord:
         return self
 
     async def close(self) -> None:
+        self._closing.set()
+        for *_, gate in self._gates:  # never leave a held request hanging the teardown
+            gate.set()
         for ws in list(self._sockets):
             await ws.close()
         if self._runner is not None:
@@ -215,9 +221,25 @@ class FakeDiscord:
     def next_id(self) -> int:
         return next(self._ids)
 
-    def fail_next(self, method: str, pattern: str, status: int) -> None:
-        """Answer the next matching request with an error ``status`` (e.g. 403, 400)."""
-        self._failures.append((method, re.compile(pattern), status))
+    def fail_next(self, method: str, pattern: str, status: int, times: int = 1) -> None:
+        """Answer the next ``times`` matching requests with an error ``status`` (403, 500, 429
+        with a zero ``retry_after``)."""
+        self._failures.extend([(method, re.compile(pattern), status)] * times)
+
+    def hang_next(self, method: str, pattern: str) -> None:
+        """Never answer the next matching request (until the fake closes); it is not created."""
+        self._hangs.append((method, re.compile(pattern)))
+
+    def hold(self, method: str, pattern: str) -> asyncio.Event:
+        """Keep matching requests waiting until the returned event is set."""
+        gate = asyncio.Event()
+        self._gates.append((method, re.compile(pattern), gate))
+        return gate
+
+    def recover(self) -> None:
+        """Forget every failure and hang still scripted."""
+        self._failures.clear()
+        self._hangs.clear()
 
     # --- assertions ------------------------------------------------------------------------
 
@@ -250,6 +272,11 @@ class FakeDiscord:
         frame = {"op": 0, "t": event, "s": next(self._seq), "d": data}
         for ws in list(self._sockets):
             await ws.send_str(json.dumps(frame))
+
+    async def send_raw(self, frame: str) -> None:
+        """Send a text frame as is (even one that is not JSON) to every connected client."""
+        for ws in list(self._sockets):
+            await ws.send_str(frame)
 
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
@@ -296,9 +323,20 @@ class FakeDiscord:
         await self._record(Call(request.method, path, dict(request.query), data))
         if request.headers.get("Authorization") not in (f"Bot {self.token}", None):
             return _json({"message": "401: Unauthorized", "code": 0}, status=401)
+        for method, pattern, gate in self._gates:
+            if method == request.method and pattern.fullmatch(path):
+                await gate.wait()
+        for hang in self._hangs:
+            if hang[0] == request.method and hang[1].fullmatch(path):
+                self._hangs.remove(hang)
+                await self._closing.wait()
+                return _json({"message": "gone", "code": 0}, status=503)
         for failure in self._failures:
             if failure[0] == request.method and failure[1].fullmatch(path):
                 self._failures.remove(failure)
+                if failure[2] == 429:  # as Discord's edge sends it: discord.py waits, retries
+                    limited = {"message": "You are being rate limited.", "retry_after": 0.01}
+                    return _json({**limited, "global": False}, status=429, via=True)
                 return _json({"message": f"fake error {failure[2]}", "code": 0}, status=failure[2])
         for method, pattern, handler in self._routes():
             match = re.fullmatch(pattern, path)
@@ -390,13 +428,13 @@ def _application() -> dict[str, Any]:
     }
 
 
-def _json(payload: Any, status: int = 200) -> web.Response:
-    # discord.py decodes JSON only for exactly "application/json" (no charset).
-    return web.Response(
-        body=json.dumps(payload).encode(),
-        status=status,
-        headers={"Content-Type": "application/json"},
-    )
+def _json(payload: Any, status: int = 200, *, via: bool = False) -> web.Response:
+    # discord.py decodes JSON only for exactly "application/json" (no charset); it trusts a
+    # 429 only with a Via header (without one it is a Cloudflare ban).
+    headers = {"Content-Type": "application/json"}
+    if via:
+        headers["Via"] = "1.1 google"
+    return web.Response(body=json.dumps(payload).encode(), status=status, headers=headers)
 
 
 # --- interaction payloads ------------------------------------------------------------------

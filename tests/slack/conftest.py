@@ -10,9 +10,10 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 from fake_slack import FakeSlack
-from slack_side import SlackSide, StartSlack, environ
+from slack_side import SECRET, SlackSide, StartSlack, environ
 
 from adapters.slack.app import build_app
+from adapters.slack.delivery import DELIVER_WITHIN
 from adapters.slack.run import build_web_app
 from adapters.slack.settings import SlackSettings
 from adapters.slack.settings import load_settings as load_slack_settings
@@ -45,14 +46,15 @@ async def start_slack(tmp_path: Path, fake: FakeSlack, qabot: QABot) -> AsyncIte
     bots: list[QABot] = []
     http = aiohttp.ClientSession()
 
-    async def start(**extra: str) -> SlackSide:
+    async def start(*, deliver_within: float = DELIVER_WITHIN, **extra: str) -> SlackSide:
         core, settings = load_slack_settings(environ(tmp_path, fake, **extra), mode="http")
         bot = qabot
         if "ANSWER_THRESHOLD" in extra:
             bot = await QABot.start(core)
             bots.append(bot)
-        server = TestServer(build_web_app(build_app(bot, settings)), host="127.0.0.1")
-        await server.start_server()
+        app = build_app(bot, settings, deliver_within=deliver_within)
+        server = TestServer(build_web_app(app, SECRET, bot.in_flight), host="127.0.0.1")
+        await server.start_server(access_log=None)  # as in production (`http_server`)
         servers.append(server)
         return SlackSide(http, str(server.make_url("/slack/events")), fake)
 

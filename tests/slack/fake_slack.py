@@ -35,6 +35,8 @@ class FakeSlack:
     socket_acks: list[dict[str, Any]] = field(default_factory=list)
     _failures: dict[str, list[int]] = field(default_factory=dict)
     _gates: dict[str, asyncio.Event] = field(default_factory=dict)
+    _hangs: dict[str, int] = field(default_factory=dict)
+    _closing: asyncio.Event = field(default_factory=asyncio.Event)
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _runner: web.AppRunner | None = None
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -55,6 +57,7 @@ class FakeSlack:
         return self
 
     async def close(self) -> None:
+        self._closing.set()
         for gate in self._gates.values():  # never leave a held request hanging the teardown
             gate.set()
         for socket in self._sockets:
@@ -74,6 +77,16 @@ class FakeSlack:
     def fail(self, method: str, *statuses: int) -> None:
         """Answer the next calls of ``method`` with these HTTP statuses (429 adds Retry-After)."""
         self._failures.setdefault(method, []).extend(statuses)
+
+    def recover(self, method: str) -> None:
+        """Forget the failures and hangs still scripted for ``method``."""
+        self._failures.pop(method, None)
+        self._hangs.pop(method, None)
+
+    def hang(self, method: str, times: int = 1) -> None:
+        """Never answer the next ``times`` calls of ``method`` (until the fake closes); they
+        are not delivered, like a request lost on the way."""
+        self._hangs[method] = self._hangs.get(method, 0) + times
 
     def hold(self, method: str) -> asyncio.Event:
         """Keep calls of ``method`` waiting until the returned event is set."""
@@ -101,13 +114,16 @@ class FakeSlack:
         payload = await self._payload(request)
         headers = dict(request.headers)
         self.calls.append(Call(f"{method}:attempt", headers, payload))
+        if self._hangs.get(method):
+            self._hangs[method] -= 1
+            await self._closing.wait()
+            return web.json_response({"ok": False, "error": "fatal_error"}, status=503)
         failures = self._failures.get(method)
         if failures:
             status = failures.pop(0)
             retry = {"Retry-After": "0"} if status == 429 else {}
-            return web.json_response(
-                {"ok": False, "error": "ratelimited"}, status=status, headers=retry
-            )
+            error = "ratelimited" if status == 429 else "fatal_error"
+            return web.json_response({"ok": False, "error": error}, status=status, headers=retry)
         gate = self._gates.get(method)
         if gate is not None:
             await gate.wait()
