@@ -14,7 +14,7 @@ import contextlib
 import logging
 import signal
 from collections.abc import AsyncIterator, Iterator, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from bot.metrics import serve_metrics
 from bot.models import Tip
@@ -22,6 +22,9 @@ from bot.runfiles import worker_pid_file
 from bot.service import QABot
 from bot.settings import CoreSettings, TipChannel
 from bot.startup import startup_line
+
+if TYPE_CHECKING:
+    from bot.digest import Digest
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +57,16 @@ class Connection(Protocol):
     async def close(self) -> None:
         """Disconnect; called once, after ``open`` succeeded."""
         ...
+
+
+@runtime_checkable
+class PostsDigests(Protocol):
+    """A connection that can post the weekly host digest (``bot.digest``)."""
+
+    @property
+    def digest_channels(self) -> Sequence[TipChannel]: ...
+
+    async def post_digest(self, channel: str, digest: Digest) -> str | None: ...
 
 
 class Worker:
@@ -93,6 +106,7 @@ async def worker(
         stack.push_async_callback(connection.close)
         stack.push_async_callback(drain, connection)
         await stack.enter_async_context(_tip_task(bot, connection))
+        await stack.enter_async_context(_digest_task(bot, connection))
         await stack.enter_async_context(_living_knowledge(bot, core, connection.name))
         log.info("%s", startup_line(bot, connection.name, connection.tip_channels))
         yield Worker(bot, connection, stop)
@@ -149,6 +163,27 @@ async def _tip_task(bot: QABot, connection: Connection) -> AsyncIterator[None]:
     scheduler = bot.tip_scheduler(connection.name, connection.tip_channels)
     task = asyncio.create_task(
         scheduler.run_forever(connection.post_tip), name=f"{connection.name}-tips"
+    )
+    task.add_done_callback(_report_crash)
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+@contextlib.asynccontextmanager
+async def _digest_task(bot: QABot, connection: Connection) -> AsyncIterator[None]:
+    """The weekly host digest in the background (nothing when no host channel is set)."""
+    if not isinstance(connection, PostsDigests) or not connection.digest_channels:
+        yield
+        return
+    from bot.digest import digest_scheduler
+
+    scheduler = digest_scheduler(bot, connection.name, connection.digest_channels)
+    task = asyncio.create_task(
+        scheduler.run_forever(connection.post_digest), name=f"{connection.name}-digest"
     )
     task.add_done_callback(_report_crash)
     try:

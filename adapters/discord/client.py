@@ -17,6 +17,7 @@ from adapters.discord import render
 from adapters.discord.cooldown import MentionCooldown, Verdict
 from adapters.discord.endpoints import NONE, use_endpoints
 from adapters.discord.keys import EntryKeys
+from adapters.discord.mentors import ask_mentor
 from adapters.discord.replies import (
     Outgoing,
     apologise,
@@ -133,9 +134,11 @@ class QAClient(discord.Client):
 
     def compose(self, asked: Asked) -> Outgoing:
         name = self.user.name if self.user else None
-        return compose(
-            replies.reply_to(asked.result, asked.log_id, self.qabot.knowledge, bot_name=name)
+        mentors = self.settings.mentor_channel is not None
+        reply = replies.reply_to(
+            asked.result, asked.log_id, self.qabot.knowledge, bot_name=name, mentors=mentors
         )
+        return compose(reply)
 
     # --- slash commands ----------------------------------------------------------------------
 
@@ -205,6 +208,10 @@ class QAClient(discord.Client):
                 await send(interaction, note(replies.GONE))
                 return
             await send(interaction, self.compose(asked))
+
+    async def on_mentor(self, interaction: discord.Interaction[Any], log_id: int) -> None:
+        async with guard(interaction, "ask a mentor"):
+            await ask_mentor(self, interaction, log_id)
 
 
 def build_tree(client: QAClient) -> app_commands.CommandTree[QAClient]:

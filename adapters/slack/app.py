@@ -66,13 +66,18 @@ def build_app(bot: QABot, settings: SlackSettings) -> AsyncApp:
     )
     make_client(settings, app.client)
     public = settings.answer_in_channel
-    app.command("/ask")(make_ask_handler(bot, public))
+    mentors = settings.mentor_channel is not None
+    app.command("/ask")(make_ask_handler(bot, public, mentors))
     app.command("/tip")(make_tip_handler(bot))
-    app.event("app_mention")(make_mention_handler(bot))
+    app.event("app_mention")(make_mention_handler(bot, mentors))
     app.action(render.VOTE_UP)(make_vote_handler(bot, "up"))
     app.action(render.VOTE_DOWN)(make_vote_handler(bot, "down"))
     app.action(render.NOT_THIS)(make_not_this_handler(bot))
     app.action(re.compile(rf"^{render.PICK}_\d+$"))(make_pick_handler(bot, public))
+    if settings.mentor_channel is not None:
+        from adapters.slack.mentors import make_mentor_handler
+
+        app.action(render.ASK_MENTOR)(make_mentor_handler(bot, settings.mentor_channel))
     app.error(_log_unhandled)
     return app
 
@@ -86,8 +91,8 @@ def question_text(text: str) -> str:
     return render.unescape(text).strip()
 
 
-def reply_to(bot: QABot, asked: Asked) -> Reply:
-    return replies.reply_to(asked.result, asked.log_id, bot.knowledge)
+def reply_to(bot: QABot, asked: Asked, *, mentors: bool = False) -> Reply:
+    return replies.reply_to(asked.result, asked.log_id, bot.knowledge, mentors=mentors)
 
 
 def apology(send: Send, **where: Any) -> Callable[[], Awaitable[object]]:
@@ -119,7 +124,7 @@ async def post_in_thread(client: AsyncWebClient, reply: Reply, ctx: AskContext, 
 # --- /ask and /tip ------------------------------------------------------------------------
 
 
-def make_ask_handler(bot: QABot, public: bool) -> Handler:
+def make_ask_handler(bot: QABot, public: bool, mentors: bool = False) -> Handler:
     async def ask(ack: Send, command: Payload, respond: Send) -> None:
         question = question_text(command.get("text", ""))
         if not question:
@@ -131,7 +136,8 @@ def make_ask_handler(bot: QABot, public: bool) -> Handler:
                 PLATFORM, command.get("team_id"), command.get("channel_id"), command.get("user_id")
             )
             asked = await bot.ask(question, ctx)
-            await respond_with(respond, reply_to(bot, asked), public=public, asker=ctx.user)
+            reply = reply_to(bot, asked, mentors=mentors)
+            await respond_with(respond, reply, public=public, asker=ctx.user)
 
     return ask
 
@@ -147,7 +153,7 @@ def make_tip_handler(bot: QABot) -> Handler:
 # --- @-mentions ---------------------------------------------------------------------------
 
 
-def make_mention_handler(bot: QABot) -> Handler:
+def make_mention_handler(bot: QABot, mentors: bool = False) -> Handler:
     async def mention(event: Payload, body: Payload, client: AsyncWebClient) -> None:
         if event.get("bot_id") or event.get("subtype") == "bot_message":
             return  # other bots, and this one, never get an answer
@@ -162,7 +168,7 @@ def make_mention_handler(bot: QABot) -> Handler:
                 log.info("event %s already handled; ignoring the retry", event_id)
                 return
             asked = await bot.ask(question_text(event.get("text", "")), ctx)
-            await post_in_thread(client, reply_to(bot, asked), ctx, thread_ts)
+            await post_in_thread(client, reply_to(bot, asked, mentors=mentors), ctx, thread_ts)
 
     return mention
 
@@ -217,7 +223,7 @@ def make_pick_handler(bot: QABot, public: bool) -> Handler:
                 gone = render.render(replies.note(replies.GONE))
                 await respond(**gone.as_kwargs(), **EPHEMERAL)
                 return
-            thread_ts = _thread_of(body)
+            thread_ts = thread_of(body)
             if thread_ts:  # the choice was offered in a mention's thread: answer there
                 await post_in_thread(client, reply_to(bot, asked), ctx, thread_ts)
                 return
@@ -226,7 +232,7 @@ def make_pick_handler(bot: QABot, public: bool) -> Handler:
     return pick
 
 
-def _thread_of(body: Payload) -> str | None:
+def thread_of(body: Payload) -> str | None:
     """The thread a clicked message is in; ephemeral messages only have the container."""
     message = body.get("message") or {}
     container = body.get("container") or {}

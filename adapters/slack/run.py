@@ -15,8 +15,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.app import PLATFORM, build_app
+from adapters.slack.digest import SlackDigestPoster
 from adapters.slack.settings import SlackSettings
 from adapters.slack.tips import SlackTipPoster
+from bot.digest import Digest
 from bot.errors import BotError
 from bot.metrics import metrics_routes
 from bot.models import Tip
@@ -36,8 +38,10 @@ class SlackConnection:
         self.settings = settings
         self.http = http
         self.tip_channels = settings.tip_channels
+        self.digest_channels = settings.digest_channels
         self._stack = contextlib.AsyncExitStack()
         self._poster: SlackTipPoster | None = None
+        self._digests: SlackDigestPoster | None = None
 
     async def open(self, bot: QABot) -> None:
         app = build_app(bot, self.settings)
@@ -47,6 +51,7 @@ class SlackConnection:
         else:
             await open_socket(app, self.settings.app_token or "", self._stack)
         self._poster = SlackTipPoster(app.client, self.tip_channels)
+        self._digests = SlackDigestPoster(app.client, self.digest_channels)
 
     async def closed(self) -> None:
         await asyncio.Future()  # Socket Mode reconnects by itself; HTTP mode just listens
@@ -54,6 +59,10 @@ class SlackConnection:
     async def post_tip(self, tip: Tip) -> str | None:
         assert self._poster is not None, "post_tip before open"
         return await self._poster.post(tip)
+
+    async def post_digest(self, channel: str, digest: Digest) -> str | None:
+        assert self._digests is not None, "post_digest before open"
+        return await self._digests.post(channel, digest)
 
     async def close(self) -> None:
         await self._stack.aclose()

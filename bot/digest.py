@@ -1,0 +1,400 @@
+"""The weekly host digest: what it says (one function), and a scheduler that posts it once.
+
+``compose_digest`` turns a week's figures into a ``Digest`` of plain markdown blocks, the same
+for every platform; adapters only lay it out. ``DigestScheduler`` claims a (platform, channel,
+ISO week) row in ``digest_posts`` before posting, like the weekly tips, so any number of
+workers may run it and a restart never posts a week twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.display import clip
+from bot.metrics import Metrics
+from bot.models import Entry
+from bot.schedule import iso_week
+from bot.settings import TipChannel
+from bot.store import digest_queries as queries
+from bot.store.digest_ledger import DigestLedger
+from bot.text import content_words, stem
+from bot.tips import BACKOFF_SECONDS, POST_ATTEMPTS, STALE_CLAIM_AFTER
+
+if TYPE_CHECKING:
+    from bot.service import QABot
+
+log = logging.getLogger(__name__)
+
+WEEK = dt.timedelta(days=7)
+GROUPS_SHOWN = 5  # unanswered question groups, each with a draft
+DOWN_VOTED_SHOWN = 5
+PROPOSALS_SHOWN = 5
+WORDINGS_PER_DRAFT = 5
+QUOTED = 120  # characters of a member's wording quoted in the digest
+
+TITLE = "📋 Weekly digest for the host"
+NO_QUESTIONS = "No questions were asked in these 7 days."
+DRAFT_PLACEHOLDER = "_Write the answer here._"
+DRAFTS_HINT = (
+    "Paste a draft under a webinar's Q&A section (`## Q&A`), write the answer, and reload "
+    "(`qabot reload`); the members' wordings are in the comment below each question."
+)
+
+Clock = Callable[[], dt.datetime]
+Sleep = Callable[[float], Awaitable[None]]
+EntryLookup = Callable[[str], Entry | None]
+
+
+# --- what a digest is --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class UnansweredGroup:
+    """Missed questions that are one question in other words, most asked wording first."""
+
+    wordings: tuple[str, ...]
+    times: int
+    members: int
+
+
+@dataclass(frozen=True, slots=True)
+class DownVotedEntry:
+    question: str  # the entry's question, or its id when the entry is gone
+    members: int
+
+
+@dataclass(frozen=True, slots=True)
+class ProposedAlias:
+    id: int
+    wording: str
+    entry_question: str
+    members: int
+
+
+@dataclass(frozen=True, slots=True)
+class DigestFacts:
+    """Everything a digest reports, read from the store for the 7 days up to ``until``."""
+
+    week: str  # the ISO week the digest is posted in
+    until: dt.datetime
+    asked: int
+    answered: int
+    asked_before: int  # the 7 days before, for the trend
+    answered_before: int
+    unanswered: tuple[UnansweredGroup, ...]
+    down_voted: tuple[DownVotedEntry, ...]
+    proposals_pending: int
+    proposals: tuple[ProposedAlias, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DigestSection:
+    heading: str
+    lines: tuple[str, ...]  # markdown, one item each
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A ready-to-paste knowledge entry (webinar ``###`` format) for an unanswered group."""
+
+    question: str
+    markdown: str
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """What the host channel gets: platform-neutral markdown blocks."""
+
+    title: str
+    summary: str
+    sections: tuple[DigestSection, ...]
+    drafts: tuple[Draft, ...]
+    drafts_hint: str = DRAFTS_HINT
+
+
+# --- composing ---------------------------------------------------------------------------
+
+
+def compose_digest(facts: DigestFacts) -> Digest:
+    """The digest's wording, decided once for every platform."""
+    title = f"{TITLE} · {facts.week}"
+    sections = []
+    if facts.unanswered:
+        sections.append(
+            DigestSection(
+                "Top unanswered questions",
+                tuple(_unanswered_line(group) for group in facts.unanswered),
+            )
+        )
+    if facts.down_voted:
+        sections.append(
+            DigestSection(
+                "Most 👎 answers",
+                tuple(
+                    f"“{clip(d.question, QUOTED)}”: 👎 from {_members(d.members)}"
+                    for d in facts.down_voted
+                ),
+            )
+        )
+    if facts.proposals_pending:
+        lines = tuple(
+            f"“{clip(p.wording, QUOTED)}” → “{clip(p.entry_question, QUOTED)}” "
+            f"({_members(p.members)}; `qabot learn accept {p.id}`)"
+            for p in facts.proposals
+        )
+        more = facts.proposals_pending - len(facts.proposals)
+        tail = (f"… and {more} more: `qabot learn`",) if more > 0 else ()
+        sections.append(
+            DigestSection(f"Alias proposals waiting ({facts.proposals_pending})", lines + tail)
+        )
+    drafts = tuple(draft_entry(group) for group in facts.unanswered)
+    return Digest(title, summary(facts), tuple(sections), drafts)
+
+
+def summary(facts: DigestFacts) -> str:
+    """Questions asked, the answer rate, and its trend against the 7 days before."""
+    if not facts.asked:
+        return NO_QUESTIONS
+    rate = facts.answered / facts.asked
+    text = (
+        f"{_count(facts.asked, 'question')} in the last 7 days; "
+        f"{facts.answered} answered ({rate:.0%})"
+    )
+    if not facts.asked_before:
+        return text + "."
+    before = facts.answered_before / facts.asked_before
+    points = round((rate - before) * 100)
+    trend = "no change" if points == 0 else f"{'▲' if points > 0 else '▼'} {abs(points)} points"
+    return f"{text}, {trend} from {before:.0%} the week before."
+
+
+def draft_entry(group: UnansweredGroup) -> Draft:
+    """A webinar ``###`` entry: the most asked wording as the question, the others noted."""
+    question = _as_question(group.wordings[0])
+    quoted = " · ".join(f"“{clip(w, QUOTED)}”" for w in group.wordings[:WORDINGS_PER_DRAFT])
+    markdown = f"### {question}\n\n{DRAFT_PLACEHOLDER}\n\n<!-- Members asked: {quoted} -->"
+    return Draft(question, markdown)
+
+
+def as_text(digest: Digest) -> str:
+    """The digest as plain markdown (``qabot digest preview``, platforms without a layout)."""
+    lines = [f"**{digest.title}**", "", digest.summary]
+    for section in digest.sections:
+        lines += ["", f"**{section.heading}**", *(f"- {line}" for line in section.lines)]
+    if digest.drafts:
+        lines += ["", "**Drafts for the unanswered questions**", digest.drafts_hint]
+        for draft in digest.drafts:
+            lines += ["", "```markdown", draft.markdown, "```"]
+    return "\n".join(lines)
+
+
+def _unanswered_line(group: UnansweredGroup) -> str:
+    line = (
+        f"“{clip(group.wordings[0], QUOTED)}”: asked {_count(group.times, 'time')} "
+        f"by {_members(group.members)}"
+    )
+    if len(group.wordings) > 1:
+        line += f", in {len(group.wordings)} wordings"
+    return line
+
+
+def _as_question(wording: str) -> str:
+    text = " ".join(wording.split()).rstrip(" .!")
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith("?") else f"{text}?"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _members(n: int) -> str:
+    return _count(n, "member")
+
+
+# --- gathering the figures ---------------------------------------------------------------
+
+
+def group_wordings(wordings: Sequence[queries.Wording]) -> list[UnansweredGroup]:
+    """Wordings with the same content words (stemmed, any order) are one question.
+
+    A cheap grouping that needs no model; ``qabot report`` groups by meaning.
+    """
+    groups: dict[frozenset[str], list[queries.Wording]] = {}
+    for wording in wordings:
+        key = frozenset(stem(word) for word in content_words(wording.question))
+        groups.setdefault(key or frozenset({wording.question.casefold()}), []).append(wording)
+    found = [
+        UnansweredGroup(
+            tuple(w.question for w in sorted(members, key=lambda w: -w.times)),
+            sum(w.times for w in members),
+            sum(w.members for w in members),  # a member who asked twice in other words counts twice
+        )
+        for members in groups.values()
+    ]
+    return sorted(found, key=lambda g: (-g.members, -g.times, g.wordings[0]))
+
+
+async def gather_facts(
+    engine: AsyncEngine, until: dt.datetime, lookup: EntryLookup, *, week: str | None = None
+) -> DigestFacts:
+    """Read the figures for the 7 days before ``until``."""
+    since = until - WEEK
+    now = await queries.week_counts(engine, since, until)
+    before = await queries.week_counts(engine, since - WEEK, since)
+    groups = group_wordings(await queries.unanswered_wordings(engine, since, until))
+    down = await queries.most_down_voted(engine, since, until, DOWN_VOTED_SHOWN)
+    pending, proposals = await queries.pending_proposals(engine, PROPOSALS_SHOWN)
+
+    def question(entry_id: str) -> str:
+        entry = lookup(entry_id)
+        return entry.question if entry is not None else entry_id
+
+    return DigestFacts(
+        week=week or iso_week(until),
+        until=until,
+        asked=now.asked,
+        answered=now.answered,
+        asked_before=before.asked,
+        answered_before=before.answered,
+        unanswered=tuple(groups[:GROUPS_SHOWN]),
+        down_voted=tuple(DownVotedEntry(question(d.entry_id), d.members) for d in down),
+        proposals_pending=pending,
+        proposals=tuple(
+            ProposedAlias(p.id, p.wording, question(p.entry_id), p.members) for p in proposals
+        ),
+    )
+
+
+# --- posting once a week -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PostedDigest:
+    platform: str
+    channel: str
+    week: str
+    digest: Digest
+
+
+PostDigest = Callable[[str, Digest], Awaitable[str | None]]  # (channel, digest) -> message ref
+
+
+class DigestScheduler:
+    """Posts each host channel's digest once per ISO week, at or after its slot."""
+
+    def __init__(
+        self,
+        *,
+        engine: AsyncEngine,
+        lookup: EntryLookup,
+        platform: str,
+        channels: Sequence[TipChannel],
+        clock: Clock,
+        metrics: Metrics,
+        sleep: Sleep = asyncio.sleep,
+        stale_after: dt.timedelta = STALE_CLAIM_AFTER,
+        attempts: int = POST_ATTEMPTS,
+        backoff: float = BACKOFF_SECONDS,
+    ) -> None:
+        self.engine = engine
+        self.ledger = DigestLedger(engine)
+        self.lookup = lookup
+        self.platform = platform
+        self.channels = tuple(channels)
+        self.clock = clock
+        self.metrics = metrics
+        self.sleep = sleep
+        self.stale_after = stale_after
+        self.attempts = attempts
+        self.backoff = backoff
+        self.failed: list[str] = []  # channels whose post failed in the last run_due
+
+    async def preview(self) -> Digest:
+        """The digest as it would read now (the 7 days up to now); claims nothing."""
+        now = self.clock()
+        return compose_digest(await gather_facts(self.engine, now, self.lookup))
+
+    async def run_due(self, post: PostDigest) -> list[PostedDigest]:
+        """Post every digest that is due and not yet posted or claimed; return those posted."""
+        posted = []
+        self.failed = []
+        for channel in self.channels:
+            done = await self._run_channel(channel, post)
+            if done is not None:
+                posted.append(done)
+        return posted
+
+    async def run_forever(self, post: PostDigest, *, interval: float = 300) -> None:
+        """Check every ``interval`` seconds; errors are logged and retried on the next check."""
+        while True:
+            try:
+                await self.run_due(post)
+            except Exception:
+                self.metrics.errors.labels(kind="digest_run").inc()
+                log.exception("host digest check failed; retrying in %.0f s", interval)
+            await self.sleep(interval)
+
+    async def _run_channel(self, channel: TipChannel, post: PostDigest) -> PostedDigest | None:
+        now = self.clock()
+        slot = channel.slot.in_week_of(now)
+        if now < slot:
+            return None
+        week = iso_week(slot)
+        if await self.ledger.posted(self.platform, channel.channel, week):
+            return None
+        claim = await self.ledger.claim(self.platform, channel.channel, week, now, self.stale_after)
+        if claim is None:
+            return None  # another process posted it, or is posting it right now
+        try:
+            facts = await gather_facts(self.engine, slot, self.lookup, week=week)
+            digest = compose_digest(facts)
+            ref = await self._post_with_retries(post, channel.channel, digest)
+        except Exception:
+            await self.ledger.release(claim)
+            self.failed.append(channel.channel)
+            self.metrics.errors.labels(kind="digest_post").inc()
+            log.exception("could not post the %s digest to %s; will retry", week, channel.channel)
+            return None
+        await self.ledger.mark_posted(claim, ref, self.clock())
+        log.info("posted the %s host digest to %s/%s", week, self.platform, channel.channel)
+        return PostedDigest(self.platform, channel.channel, week, digest)
+
+    async def _post_with_retries(
+        self, post: PostDigest, channel: str, digest: Digest
+    ) -> str | None:
+        for attempt in range(1, self.attempts + 1):
+            try:
+                return await post(channel, digest)
+            except Exception as exc:
+                if attempt == self.attempts:
+                    raise
+                delay = self.backoff * 2 ** (attempt - 1)
+                log.warning(
+                    "posting the digest to %s failed (%s); retry %d in %.0f s",
+                    channel,
+                    exc,
+                    attempt,
+                    delay,
+                )
+                await self.sleep(delay)
+        raise AssertionError("unreachable")  # the loop returns or raises
+
+
+def digest_scheduler(bot: QABot, platform: str, channels: Sequence[TipChannel]) -> DigestScheduler:
+    """The scheduler for a platform's host channels, over the bot's store and knowledge."""
+    return DigestScheduler(
+        engine=bot.store.engine,
+        lookup=lambda entry_id: bot.knowledge.get(entry_id),
+        platform=platform,
+        channels=channels,
+        clock=bot.clock,
+        metrics=bot.metrics,
+    )
