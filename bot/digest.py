@@ -348,11 +348,14 @@ class DigestScheduler:
         if now < slot:
             return None
         week = iso_week(slot)
-        if await self.ledger.posted(self.platform, channel.channel, week):
+        claim = None
+        if not await self.ledger.posted(self.platform, channel.channel, week):
+            claim = await self.ledger.claim(
+                self.platform, channel.channel, week, now, self.stale_after
+            )
+        if claim is None:  # another process posted it, or is posting it right now
+            log.debug("the %s digest for %s/%s is posted", week, self.platform, channel.channel)
             return None
-        claim = await self.ledger.claim(self.platform, channel.channel, week, now, self.stale_after)
-        if claim is None:
-            return None  # another process posted it, or is posting it right now
         try:
             facts = await gather_facts(self.engine, slot, self.lookup, week=week)
             digest = compose_digest(facts)
