@@ -44,8 +44,12 @@ NO_QUESTIONS = "No questions were asked in these 7 days."
 DRAFT_PLACEHOLDER = "_Write the answer here._"
 DRAFTS_HINT = (
     "Paste a draft under a webinar's Q&A section (`## Q&A`), write the answer, and reload "
-    "(`qabot reload`); the members' wordings are in the comment below each question."
+    "(`qabot reload`). The members' wordings above each draft are starting points, and "
+    "aliases to propose."
 )
+ASKED_AS = "Asked as"
+MENTORS_ASKED = "The mentors were asked in"
+MENTORS_SHOWN = 10
 
 Clock = Callable[[], dt.datetime]
 Sleep = Callable[[float], Awaitable[None]]
@@ -62,6 +66,7 @@ class UnansweredGroup:
     wordings: tuple[str, ...]
     times: int
     members: int
+    conversation: str | None = None  # where the mentors were asked it (the asker's wording first)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +97,7 @@ class DigestFacts:
     down_voted: tuple[DownVotedEntry, ...]
     proposals_pending: int
     proposals: tuple[ProposedAlias, ...]
+    sent_to_mentors: tuple[queries.SentToMentors, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +111,18 @@ class Draft:
     """A ready-to-paste knowledge entry (webinar ``###`` format) for an unanswered group."""
 
     question: str
-    markdown: str
+    markdown: str  # the entry to paste: the question and a placeholder for the answer
+    wordings: tuple[str, ...]  # how members asked it, most asked first
+    conversation: str | None = None  # where the mentors answered it
+
+    @property
+    def asked_as(self) -> str:
+        """``Asked as: “…” · “…”`` (and where the mentors answered), shown above the draft."""
+        quoted = " · ".join(f"“{clip(w, QUOTED)}”" for w in self.wordings)
+        line = f"{ASKED_AS}: {quoted}"
+        if self.conversation:
+            line += f"\n{MENTORS_ASKED} [this conversation]({self.conversation})."
+        return line
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +171,17 @@ def compose_digest(facts: DigestFacts) -> Digest:
         sections.append(
             DigestSection(f"Alias proposals waiting ({facts.proposals_pending})", lines + tail)
         )
+    if facts.sent_to_mentors:
+        sections.append(
+            DigestSection(
+                f"Sent to mentors ({len(facts.sent_to_mentors)})",
+                tuple(
+                    f"“{clip(m.question, QUOTED)}”"
+                    + (f" · [the conversation]({m.link})" if m.link else "")
+                    for m in facts.sent_to_mentors
+                ),
+            )
+        )
     drafts = tuple(draft_entry(group) for group in facts.unanswered)
     return Digest(title, summary(facts), tuple(sections), drafts)
 
@@ -176,11 +204,10 @@ def summary(facts: DigestFacts) -> str:
 
 
 def draft_entry(group: UnansweredGroup) -> Draft:
-    """A webinar ``###`` entry: the most asked wording as the question, the others noted."""
+    """A webinar ``###`` entry: the most asked wording as the question, the rest beside it."""
     question = _as_question(group.wordings[0])
-    quoted = " · ".join(f"“{clip(w, QUOTED)}”" for w in group.wordings[:WORDINGS_PER_DRAFT])
-    markdown = f"### {question}\n\n{DRAFT_PLACEHOLDER}\n\n<!-- Members asked: {quoted} -->"
-    return Draft(question, markdown)
+    markdown = f"### {question}\n\n{DRAFT_PLACEHOLDER}"
+    return Draft(question, markdown, group.wordings[:WORDINGS_PER_DRAFT], group.conversation)
 
 
 def as_text(digest: Digest) -> str:
@@ -191,7 +218,7 @@ def as_text(digest: Digest) -> str:
     if digest.drafts:
         lines += ["", "**Drafts for the unanswered questions**", digest.drafts_hint]
         for draft in digest.drafts:
-            lines += ["", "```markdown", draft.markdown, "```"]
+            lines += ["", draft.asked_as, "```markdown", draft.markdown, "```"]
     return "\n".join(lines)
 
 
@@ -222,24 +249,40 @@ def _members(n: int) -> str:
 # --- gathering the figures ---------------------------------------------------------------
 
 
-def group_wordings(wordings: Sequence[queries.Wording]) -> list[UnansweredGroup]:
+def group_wordings(
+    wordings: Sequence[queries.Wording], sent: Sequence[queries.SentToMentors] = ()
+) -> list[UnansweredGroup]:
     """Wordings with the same content words (stemmed, any order) are one question.
 
-    A cheap grouping that needs no model; ``qabot report`` groups by meaning.
+    A cheap grouping that needs no model; ``qabot report`` groups by meaning. A group a member
+    sent to the mentors comes first, with that member's wording first: the mentors' reply is
+    the answer to draft, and the wording its first alias.
     """
     groups: dict[frozenset[str], list[queries.Wording]] = {}
     for wording in wordings:
-        key = frozenset(stem(word) for word in content_words(wording.question))
-        groups.setdefault(key or frozenset({wording.question.casefold()}), []).append(wording)
-    found = [
-        UnansweredGroup(
-            tuple(w.question for w in sorted(members, key=lambda w: -w.times)),
-            sum(w.times for w in members),
-            sum(w.members for w in members),  # a member who asked twice in other words counts twice
+        groups.setdefault(_key(wording.question), []).append(wording)
+    asked = {_key(m.question): m for m in reversed(sent)}  # the first request of a group wins
+    found = []
+    for key, members in groups.items():
+        texts = [w.question for w in sorted(members, key=lambda w: -w.times)]
+        mentor = asked.get(key)
+        if mentor is not None:
+            texts = [mentor.question, *(t for t in texts if t != mentor.question)]
+        found.append(
+            UnansweredGroup(
+                tuple(texts),
+                sum(w.times for w in members),
+                sum(w.members for w in members),  # one who asked in two wordings counts twice
+                mentor.link if mentor is not None else None,
+            )
         )
-        for members in groups.values()
-    ]
-    return sorted(found, key=lambda g: (-g.members, -g.times, g.wordings[0]))
+    return sorted(
+        found, key=lambda g: (g.conversation is None, -g.members, -g.times, g.wordings[0])
+    )
+
+
+def _key(question: str) -> frozenset[str]:
+    return frozenset(stem(word) for word in content_words(question)) or frozenset({question})
 
 
 async def gather_facts(
@@ -249,7 +292,8 @@ async def gather_facts(
     since = until - WEEK
     now = await queries.week_counts(engine, since, until)
     before = await queries.week_counts(engine, since - WEEK, since)
-    groups = group_wordings(await queries.unanswered_wordings(engine, since, until))
+    sent = await queries.sent_to_mentors(engine, since, until, MENTORS_SHOWN)
+    groups = group_wordings(await queries.unanswered_wordings(engine, since, until), sent)
     down = await queries.most_down_voted(engine, since, until, DOWN_VOTED_SHOWN)
     pending, proposals = await queries.pending_proposals(engine, PROPOSALS_SHOWN)
 
@@ -270,6 +314,7 @@ async def gather_facts(
         proposals=tuple(
             ProposedAlias(p.id, p.wording, question(p.entry_id), p.members) for p in proposals
         ),
+        sent_to_mentors=tuple(sent),
     )
 
 

@@ -21,7 +21,7 @@ def digest_messages(digest: Digest) -> list[str]:
         blocks.append(f"**{section.heading}**\n" + "\n".join(f"- {line}" for line in section.lines))
     if digest.drafts:
         blocks.append(digest.drafts_hint)
-        blocks += [f"```markdown\n{draft.markdown}\n```" for draft in digest.drafts]
+        blocks += [f"{d.asked_as}\n```markdown\n{d.markdown}\n```" for d in digest.drafts]
     messages: list[str] = []
     for block in blocks:
         block = fit(block, CONTENT_LIMIT)

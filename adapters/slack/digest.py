@@ -25,7 +25,7 @@ def render_digest(digest: Digest) -> Message:
     if digest.drafts:
         blocks.append(_section(to_mrkdwn(digest.drafts_hint)))
         for draft in digest.drafts:
-            blocks.append(_section(to_mrkdwn(f"```\n{draft.markdown}\n```")))
+            blocks.append(_section(to_mrkdwn(f"{draft.asked_as}\n```\n{draft.markdown}\n```")))
     return Message(escape(f"{digest.title}\n{digest.summary}"), blocks)
 
 

@@ -122,3 +122,29 @@ async def pending_proposals(engine: AsyncEngine, limit: int) -> tuple[int, list[
         total = await conn.scalar(select(func.count()).select_from(proposals).where(pending))
         rows = (await conn.execute(top)).all()
     return int(total or 0), [PendingProposal(int(i), str(w), str(e), int(m)) for i, w, e, m in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class SentToMentors:
+    question: str
+    link: str | None  # the conversation the mentors were sent to
+
+
+async def sent_to_mentors(
+    engine: AsyncEngine, since: dt.datetime, until: dt.datetime, limit: int
+) -> list[SentToMentors]:
+    """Questions members sent to the mentors in ``[since, until)``, oldest first."""
+    requests = schema.mentor_requests
+    query = (
+        select(requests.c.question, requests.c.thread_ref)
+        .where(
+            requests.c.notified_at.is_not(None),
+            requests.c.requested_at >= utc(since),
+            requests.c.requested_at < utc(until),
+        )
+        .order_by(requests.c.requested_at)
+        .limit(limit)
+    )
+    async with engine.connect() as conn:
+        rows = (await conn.execute(query)).all()
+    return [SentToMentors(str(q), link) for q, link in rows]

@@ -140,6 +140,18 @@ async def seed_a_week(bot: QABot, clock: Clock) -> str:
                         proposal_id=pid, user_hash=f"h{m}", proposed_at=utc(THURSDAY)
                     )
                 )
+        await conn.execute(  # the third member also asked the mentors, from a thread
+            schema.mentor_requests.insert().values(
+                log_id=1,
+                platform="slack",
+                channel="C1",
+                thread_ref="https://t/1",
+                user_hash="h3",
+                question=PAY[2],
+                requested_at=utc(THURSDAY),
+                notified_at=utc(THURSDAY),
+            )
+        )
     return entry.entry.question if not isinstance(entry, NoAnswer) else ""
 
 
@@ -178,14 +190,16 @@ async def test_the_digest_reports_the_week_once_with_drafts(
     assert first["channel"] == HOST and second["channel"] == HOST
     text = as_text(posted.digest)
     assert "5 questions in the last 7 days; 1 answered (20%), ▼ 80 points from 100%" in text
-    assert "“How do I pay for the course?”: asked 3 times by 3 members, in 3 wordings" in text
+    assert "“course pay how”: asked 3 times by 3 members, in 3 wordings" in text
+    assert "**Sent to mentors (1)**\n- “course pay how” · [the conversation](https://t/1)" in text
     assert f"“{voted}”: 👎 from 2 members" in text
     assert "Alias proposals waiting (2)" in text and "“where is the video”" in text
     assert "(2 members; `qabot learn accept 1`)" in text and "old wording" not in text
-    assert "### How do I pay for the course?\n\n_Write the answer here._" in text
-    assert "“course pay how”" in text  # the members' other wordings come with the draft
+    # The asker who went to the mentors leads the draft; the others' wordings come with it.
+    assert "### Course pay how?\n\n_Write the answer here._" in text
+    assert "Asked as: “course pay how” · “How do I pay for the course?” · “how do" in text
     blocks = json.dumps(first["blocks"], ensure_ascii=False)
-    assert "### How do I pay for the course?" in blocks and "Top unanswered questions" in blocks
+    assert "### Course pay how?" in blocks and "Top unanswered questions" in blocks
     assert all(len(m) <= 2000 for m in digest_messages(posted.digest))  # Discord's limit
 
     for key in ("DATABASE_URL", "KNOWLEDGE_DIR", "USER_ID_SALT", "EMBEDDING_MODEL"):
