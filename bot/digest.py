@@ -41,11 +41,11 @@ QUOTED = 120  # characters of a member's wording quoted in the digest
 
 TITLE = "📋 Weekly digest for the host"
 NO_QUESTIONS = "No questions were asked in these 7 days."
-DRAFT_PLACEHOLDER = "_Write the answer here._"
+DRAFT_PLACEHOLDER = "TODO"  # the knowledge loader skips an entry still saying this
 DRAFTS_HINT = (
-    "Paste a draft under a webinar's Q&A section (`## Q&A`), write the answer, and reload "
-    "(`qabot reload`). The members' wordings above each draft are starting points, and "
-    "aliases to propose."
+    "Paste a draft under a webinar's Q&A section (`## Q&A`), replace TODO with the answer "
+    "(until then the bot skips it), and reload (`qabot reload`). The members' wordings above "
+    "each draft are starting points, and aliases to propose."
 )
 ASKED_AS = "Asked as"
 MENTORS_ASKED = "The mentors were asked in"

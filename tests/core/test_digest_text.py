@@ -60,7 +60,7 @@ def test_a_draft_pastes_into_a_webinar_page_as_an_entry() -> None:
     page = f"# Webinar 9: Payments\n\n## Q&A\n\n{draft.markdown}\n"
     file = FileRef("webinars", "09-payments.md", "/knowledge/webinars", None)
     [entry] = [e for e in parse_webinar(page, file) if "#about." not in e.id]
-    assert (entry.question, entry.answer) == ("Can i pay by invoice?", "_Write the answer here._")
+    assert (entry.question, entry.answer) == ("Can i pay by invoice?", "TODO")
     assert "Asked as: “can i pay by invoice”" in as_text(digest)
 
 

@@ -196,7 +196,7 @@ async def test_the_digest_reports_the_week_once_with_drafts(
     assert "Alias proposals waiting (2)" in text and "“where is the video”" in text
     assert "(2 members; `qabot learn accept 1`)" in text and "old wording" not in text
     # The asker who went to the mentors leads the draft; the others' wordings come with it.
-    assert "### Course pay how?\n\n_Write the answer here._" in text
+    assert "### Course pay how?\n\nTODO" in text
     assert "Asked as: “course pay how” · “How do I pay for the course?” · “how do" in text
     blocks = json.dumps(first["blocks"], ensure_ascii=False)
     assert "### Course pay how?" in blocks and "Top unanswered questions" in blocks
