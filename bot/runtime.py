@@ -179,13 +179,13 @@ async def _digest_task(bot: QABot, connection: Connection) -> AsyncIterator[None
     if not isinstance(connection, PostsDigests) or not connection.digest_channels:
         yield
         return
-    from bot.digest import digest_scheduler
+    from bot.digest_schedule import digest_scheduler
 
     scheduler = digest_scheduler(bot, connection.name, connection.digest_channels)
     task = asyncio.create_task(
         scheduler.run_forever(connection.post_digest), name=f"{connection.name}-digest"
     )
-    task.add_done_callback(_report_crash)
+    task.add_done_callback(_report_digest_crash)
     try:
         yield
     finally:
@@ -231,3 +231,8 @@ async def _living_knowledge(bot: QABot, core: CoreSettings, platform: str) -> As
 def _report_crash(task: asyncio.Task[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.error("the weekly tips stopped; answers are unaffected", exc_info=task.exception())
+
+
+def _report_digest_crash(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("the host digest stopped; answers are unaffected", exc_info=task.exception())

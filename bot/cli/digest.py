@@ -39,7 +39,7 @@ def run_preview(args: argparse.Namespace) -> int:
 
 
 async def preview_digest(core: CoreSettings) -> Digest:
-    from bot.digest import digest_scheduler
+    from bot.digest_schedule import digest_scheduler
     from bot.service import QABot
     from bot.store.errors import reported_store_errors
 

@@ -28,7 +28,8 @@ from adapters.slack.digest import SlackDigestPoster
 from adapters.slack.run import SlackConnection
 from adapters.slack.settings import load_settings as load_slack_settings
 from bot.cli import main
-from bot.digest import as_text, digest_scheduler
+from bot.digest import as_text
+from bot.digest_schedule import digest_scheduler
 from bot.models import AskContext, NoAnswer
 from bot.runtime import serve
 from bot.service import QABot
@@ -89,7 +90,7 @@ def digest_checks(caplog: pytest.LogCaptureFixture) -> int:
     return sum(
         1
         for r in caplog.records
-        if r.name == "bot.digest"
+        if r.name == "bot.digest_schedule"
         and ("digest for" in r.getMessage() or "posted the" in r.getMessage())
     )
 
@@ -213,7 +214,7 @@ async def test_the_digest_reports_the_week_once_with_drafts(
 async def test_two_slack_workers_and_a_restart_post_the_digest_once(
     tmp_path: Path, database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="bot.digest")
+    caplog.set_level(logging.DEBUG, logger="bot.digest_schedule")
     fake = await FakeSlack().start()
     env = {
         **core_env(tmp_path, database_url),
@@ -235,7 +236,7 @@ async def test_two_slack_workers_and_a_restart_post_the_digest_once(
 async def test_two_discord_workers_and_a_restart_post_the_digest_once(
     tmp_path: Path, database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="bot.digest")
+    caplog.set_level(logging.DEBUG, logger="bot.digest_schedule")
     fake = await FakeDiscord().start()
     env = {
         **core_env(tmp_path, database_url),
