@@ -1,0 +1,73 @@
+"""The digest ledger and mentor requests on SQLite and PostgreSQL: one claim wins, a stale
+claim is taken over, a failed post is given back, and requests are counted per member."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+from bot.store import Store
+from bot.store.digest_ledger import DigestLedger
+from bot.store.mentor_store import MentorStore
+from tests.store.support import Clock, Database
+
+STALE = dt.timedelta(minutes=10)
+
+
+async def test_one_of_many_concurrent_claims_wins_the_week(db: Database, clock: Clock) -> None:
+    stores: list[Store] = [db.store() for _ in range(4)]  # four processes
+    await stores[0].upgrade()
+    ledgers = [DigestLedger(store.engine) for store in stores]
+    claims = await asyncio.gather(
+        *(ledger.claim("slack", "CHOST", "2026-W48", clock(), STALE) for ledger in ledgers)
+    )
+    [won] = [claim for claim in claims if claim is not None]
+    assert not await ledgers[1].posted("slack", "CHOST", "2026-W48")
+    assert await ledgers[2].mark_posted(won, "1.0001", clock())
+    assert await ledgers[3].posted("slack", "CHOST", "2026-W48")
+    clock.advance(hours=1)  # posted weeks are never taken over, however old
+    assert await ledgers[1].claim("slack", "CHOST", "2026-W48", clock(), STALE) is None
+    assert await ledgers[1].claim("slack", "CHOST", "2026-W49", clock(), STALE) is not None
+
+
+async def test_a_crashed_claim_is_taken_over_and_a_failed_post_given_back(
+    store: Store, clock: Clock
+) -> None:
+    ledger = DigestLedger(store.engine)
+    crashed = await ledger.claim("discord", "55", "2026-W48", clock(), STALE)
+    assert crashed is not None
+    assert await ledger.claim("discord", "55", "2026-W48", clock(), STALE) is None
+    clock.advance(minutes=11)
+    retaken = await ledger.claim("discord", "55", "2026-W48", clock(), STALE)
+    assert retaken is not None
+    assert not await ledger.mark_posted(crashed, "late", clock())  # the old claim lost it
+    await ledger.release(retaken)
+    assert await ledger.claim("discord", "55", "2026-W48", clock(), STALE) is not None
+
+
+async def test_a_question_goes_to_the_mentors_once_and_requests_count_per_member(
+    store: Store, clock: Clock
+) -> None:
+    mentors = MentorStore(store.engine)
+
+    async def claim(log_id: int, user: str) -> bool:
+        return await mentors.claim(
+            log_id,
+            platform="slack",
+            channel="C1",
+            thread_ref="https://t/1",
+            user_hash=user,
+            question="how do I pay?",
+            now=clock(),
+        )
+
+    assert await asyncio.gather(claim(7, "h1"), claim(7, "h1")) in ([True, False], [False, True])
+    await mentors.mark_notified(7, "1.0002", clock())
+    assert await claim(8, "h1") and await claim(9, "h2")
+    since = clock() - dt.timedelta(hours=1)
+    assert (await mentors.recent("h1", since), await mentors.recent("h2", since)) == (2, 1)
+    await mentors.release(8)  # its post failed: pressing again works
+    await mentors.release(7)  # notified: kept
+    assert await mentors.recent("h1", since) == 1 and await claim(8, "h1")
+    clock.advance(minutes=61)
+    assert await mentors.recent("h1", clock() - dt.timedelta(hours=1)) == 0
