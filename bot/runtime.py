@@ -108,7 +108,8 @@ async def worker(
         await stack.enter_async_context(_tip_task(bot, connection))
         await stack.enter_async_context(_digest_task(bot, connection))
         await stack.enter_async_context(_living_knowledge(bot, core, connection.name))
-        log.info("%s", startup_line(bot, connection.name, connection.tip_channels))
+        started = startup_line(bot, connection.name, connection.tip_channels)
+        log.info("%s%s", started, _digest_channels(connection))
         yield Worker(bot, connection, stop)
         log.info("stopping the %s worker", connection.name)
 
@@ -231,6 +232,15 @@ async def _living_knowledge(bot: QABot, core: CoreSettings, platform: str) -> As
 def _report_crash(task: asyncio.Task[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.error("the weekly tips stopped; answers are unaffected", exc_info=task.exception())
+
+
+def _digest_channels(connection: Connection) -> str:
+    """``; host digest: C1 (mon 08:00 UTC)`` for the startup line, when there is one."""
+    if not isinstance(connection, PostsDigests) or not connection.digest_channels:
+        return ""
+    return "; host digest: " + ", ".join(
+        f"{c.channel} ({c.slot})" for c in connection.digest_channels
+    )
 
 
 def _report_digest_crash(task: asyncio.Task[None]) -> None:

@@ -214,7 +214,8 @@ async def test_the_digest_reports_the_week_once_with_drafts(
 async def test_two_slack_workers_and_a_restart_post_the_digest_once(
     tmp_path: Path, database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="bot.digest_schedule")
+    caplog.set_level(logging.INFO, logger="bot.runtime")
+    caplog.set_level(logging.DEBUG, logger="bot.digest_schedule")  # last: the handler's level
     fake = await FakeSlack().start()
     env = {
         **core_env(tmp_path, database_url),
@@ -229,6 +230,8 @@ async def test_two_slack_workers_and_a_restart_post_the_digest_once(
         await run_workers(caplog, [SlackConnection(settings, http=False)], core)  # a restart
     finally:
         await fake.close()
+    started = [r.getMessage() for r in caplog.records if "worker started" in r.getMessage()]
+    assert len(started) == 3 and started[0].endswith(f"; host digest: {HOST} (mon 00:00 UTC)")
     posts = [m for m in fake.of("chat.postMessage") if m["channel"] == HOST]
     assert len(posts) == 1 and posts[0]["text"].startswith("📋 Weekly digest for the host")
 
