@@ -10,12 +10,11 @@ What members and mentors read is written in ``bot.replies``.
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from bot.models import AskContext
+from bot.models import AskContext, MentorOutcome
 from bot.replies import Reply, mentor_notice
 from bot.store.mentor_store import LoggedAsk, MentorStore
 from bot.store.rows import hash_user
@@ -29,14 +28,6 @@ WINDOW = dt.timedelta(hours=1)  # MENTOR_LIMIT counts requests in this window
 FIND_LOG_WITHIN = 2.0  # seconds to wait for a question still queued for the database
 
 PostNotice = Callable[[Reply], Awaitable[str | None]]  # posts to the mentor channel
-
-
-class MentorOutcome(enum.Enum):
-    NOTIFIED = "notified"  # posted to the mentor channel now
-    ALREADY = "already"  # this question was sent before (a double click, a redelivery)
-    LIMITED = "limited"  # the member used up MENTOR_LIMIT for this hour
-    NOT_ASKER = "not_asker"  # someone else pressed the asker's button
-    FAILED = "failed"  # the question is not found, or the post failed: try again
 
 
 class MentorDesk:

@@ -14,14 +14,10 @@ import enum
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from bot.display import clip, excerpt, tidy
 from bot.knowledge import KnowledgeBase
-from bot.models import Answer, Entry, NoAnswerReason, Result
-
-if TYPE_CHECKING:
-    from bot.mentors import MentorOutcome
+from bot.models import Answer, Entry, MentorOutcome, NoAnswerReason, Result
 
 log = logging.getLogger(__name__)
 
@@ -200,16 +196,16 @@ def note(text: str) -> Reply:
 def mentor_reply(outcome: MentorOutcome, limit: int, *, thread: bool = False) -> Reply:
     """What the member who pressed "Ask a mentor" is told: only them, except that a question
     sent from a thread is announced in that thread, where the mentors will answer."""
-    if outcome.value == "notified" and thread:
+    if outcome is MentorOutcome.NOTIFIED and thread:
         return Reply(Kind.NOTE, MENTORS_NOTIFIED_THREAD, private=False)
     texts = {
-        "notified": MENTORS_NOTIFIED,
-        "already": MENTORS_ALREADY,
-        "limited": mentors_limited(limit),
-        "not_asker": MENTOR_NOT_ASKER,
-        "failed": MENTOR_FAILED,
+        MentorOutcome.NOTIFIED: MENTORS_NOTIFIED,
+        MentorOutcome.ALREADY: MENTORS_ALREADY,
+        MentorOutcome.LIMITED: mentors_limited(limit),
+        MentorOutcome.NOT_ASKER: MENTOR_NOT_ASKER,
+        MentorOutcome.FAILED: MENTOR_FAILED,
     }
-    return note(texts[outcome.value])
+    return note(texts[outcome])
 
 
 def mentor_notice(question: str, link: str | None) -> Reply:
