@@ -22,6 +22,7 @@ from bot.schedule import iso_week
 from bot.settings import TipChannel
 from bot.store.digest_ledger import DigestLedger
 from bot.tips import BACKOFF_SECONDS, POST_ATTEMPTS, STALE_CLAIM_AFTER
+from bot.weekly import check_forever, with_retries
 
 if TYPE_CHECKING:
     from bot.service import QABot
@@ -90,13 +91,13 @@ class DigestScheduler:
 
     async def run_forever(self, post: PostDigest, *, interval: float = 300) -> None:
         """Check every ``interval`` seconds; errors are logged and retried on the next check."""
-        while True:
-            try:
-                await self.run_due(post)
-            except Exception:
-                self.metrics.errors.labels(kind="digest_run").inc()
-                log.exception("host digest check failed; retrying in %.0f s", interval)
-            await self.sleep(interval)
+        await check_forever(
+            lambda: self.run_due(post),
+            what="digest",
+            metrics=self.metrics,
+            interval=interval,
+            sleep=self.sleep,
+        )
 
     async def _run_channel(self, channel: TipChannel, post: PostDigest) -> PostedDigest | None:
         now = self.clock()
@@ -115,7 +116,13 @@ class DigestScheduler:
         try:
             facts = await gather_facts(self.engine, slot, self.lookup, week=week)
             digest = compose_digest(facts)
-            ref = await self._post_with_retries(post, channel.channel, digest)
+            ref = await with_retries(
+                lambda: post(channel.channel, digest),
+                what=f"posting the digest to {channel.channel}",
+                attempts=self.attempts,
+                backoff=self.backoff,
+                sleep=self.sleep,
+            )
         except Exception:
             await self.ledger.release(claim)
             self.failed.append(channel.channel)
@@ -125,26 +132,6 @@ class DigestScheduler:
         await self.ledger.mark_posted(claim, ref, self.clock())
         log.info("posted the %s host digest to %s/%s", week, self.platform, channel.channel)
         return PostedDigest(self.platform, channel.channel, week, digest)
-
-    async def _post_with_retries(
-        self, post: PostDigest, channel: str, digest: Digest
-    ) -> str | None:
-        for attempt in range(1, self.attempts + 1):
-            try:
-                return await post(channel, digest)
-            except Exception as exc:
-                if attempt == self.attempts:
-                    raise
-                delay = self.backoff * 2 ** (attempt - 1)
-                log.warning(
-                    "posting the digest to %s failed (%s); retry %d in %.0f s",
-                    channel,
-                    exc,
-                    attempt,
-                    delay,
-                )
-                await self.sleep(delay)
-        raise AssertionError("unreachable")  # the loop returns or raises
 
 
 def digest_scheduler(bot: QABot, platform: str, channels: Sequence[TipChannel]) -> DigestScheduler:

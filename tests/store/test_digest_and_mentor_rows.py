@@ -6,6 +6,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
+from bot.digest import Digest
+from bot.digest_schedule import DigestScheduler
+from bot.metrics import Metrics
+from bot.schedule import parse_weekly_slot
+from bot.settings import TipChannel
 from bot.store import Store
 from bot.store.digest_ledger import DigestLedger
 from bot.store.mentor_store import MentorStore
@@ -71,3 +76,51 @@ async def test_a_question_goes_to_the_mentors_once_and_requests_count_per_member
     assert await mentors.recent("h1", since) == 1 and await claim(8, "h1")
     clock.advance(minutes=61)
     assert await mentors.recent("h1", clock() - dt.timedelta(hours=1)) == 0
+
+
+class HostChannel:
+    """Stands in for the platform: records digests, fails a number of times first."""
+
+    def __init__(self, failures: int = 0) -> None:
+        self.posted: list[str] = []
+        self.failures = failures
+
+    async def post(self, channel: str, digest: Digest) -> str:
+        await asyncio.sleep(0)  # let concurrent runs interleave here
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("platform API unavailable")
+        self.posted.append(f"{channel} {digest.title}")
+        return f"msg-{len(self.posted)}"
+
+
+def digests(store: Store, clock: Clock, sleeps: list[float]) -> DigestScheduler:
+    async def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+
+    return DigestScheduler(
+        engine=store.engine,
+        lookup=lambda entry_id: None,
+        platform="slack",
+        channels=(TipChannel("CHOST", parse_weekly_slot("wed 09:00 UTC")),),
+        clock=clock,
+        metrics=Metrics(),
+        sleep=sleep,
+    )
+
+
+async def test_a_failing_post_is_retried_then_given_back_for_the_next_check(
+    db: Database, store: Store, clock: Clock, sleeps: list[float]
+) -> None:
+    flaky = HostChannel(failures=2)  # two failures: the third attempt posts
+    [posted] = await digests(store, clock, sleeps).run_due(flaky.post)
+    assert sleeps == [2.0, 4.0] and flaky.posted == [f"CHOST {posted.digest.title}"]
+
+    clock.advance(days=7)
+    down = HostChannel(failures=3)  # down for all three attempts: the week is given back
+    first = digests(store, clock, sleeps)
+    assert await first.run_due(down.post) == [] and first.failed == ["CHOST"]
+    again = await asyncio.gather(
+        *(digests(db.store(), clock, []).run_due(down.post) for _ in range(3))
+    )
+    assert sum(len(r) for r in again) == 1 and len(down.posted) == 1  # once, by one process
