@@ -275,8 +275,7 @@ async def gather_facts(
 ) -> DigestFacts:
     """Read the figures for the 7 days before ``until``."""
     since = until - WEEK
-    now = await queries.week_counts(engine, since, until)
-    before = await queries.week_counts(engine, since - WEEK, since)
+    now, before = await queries.week_counts(engine, since, until)
     sent = await queries.sent_to_mentors(engine, since, until, MENTORS_SHOWN)
     groups = group_wordings(await queries.unanswered_wordings(engine, since, until), sent)
     down = await queries.most_down_voted(engine, since, until, DOWN_VOTED_SHOWN)

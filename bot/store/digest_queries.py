@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.store import schema
@@ -47,16 +48,31 @@ class PendingProposal:
     members: int
 
 
-async def week_counts(engine: AsyncEngine, since: dt.datetime, until: dt.datetime) -> WeekCounts:
-    """Questions asked in ``[since, until)`` and how many of them were answered."""
+async def week_counts(
+    engine: AsyncEngine, since: dt.datetime, until: dt.datetime
+) -> tuple[WeekCounts, WeekCounts]:
+    """Questions asked in ``[since, until)`` and in the 7 days before, and how many of them
+    were answered: one range scan of the log."""
     qlog = schema.question_log
-    answered = func.sum(case((qlog.c.outcome == "answered", 1), else_=0))
-    query = select(func.count(), answered).where(
-        qlog.c.asked_at >= utc(since), qlog.c.asked_at < utc(until)
-    )
+    before = since - (until - since)
+    this_week = qlog.c.asked_at >= utc(since)
+    answered = qlog.c.outcome == "answered"
+
+    def total(*conditions: Any) -> Any:
+        return func.coalesce(func.sum(case((and_(*conditions), 1), else_=0)), 0)
+
+    query = select(
+        total(this_week),
+        total(this_week, answered),
+        total(~this_week),
+        total(~this_week, answered),
+    ).where(qlog.c.asked_at >= utc(before), qlog.c.asked_at < utc(until))
     async with engine.connect() as conn:
-        row = (await conn.execute(query)).one()
-    return WeekCounts(int(row[0] or 0), int(row[1] or 0))
+        now_asked, now_answered, then_asked, then_answered = (await conn.execute(query)).one()
+    return (
+        WeekCounts(int(now_asked), int(now_answered)),
+        WeekCounts(int(then_asked), int(then_answered)),
+    )
 
 
 async def unanswered_wordings(
