@@ -37,15 +37,24 @@ async def ask_mentor(client: QAClient, interaction: discord.Interaction[Any], lo
     ctx = interaction_context(interaction)
     work = desk.request(log_id, ctx, link=conversation_link(interaction), post=post)
     outcome = await within_budget(interaction, work, client.respond_within, private=True)
-    await send(interaction, compose(replies.mentor_reply(outcome, desk.limit)))
+    # A miss that replied to a member's message is a conversation in the channel: the core
+    # may announce there that the mentors were notified.
+    said = replies.mentor_reply(outcome, desk.limit, thread=replied_to(interaction) is not None)
+    await send(interaction, compose(said))
+
+
+def replied_to(interaction: discord.Interaction[Any]) -> discord.MessageReference | None:
+    """The member's message the pressed miss replied to (an @-mention), if any."""
+    message = interaction.message
+    reference = message.reference if message is not None else None
+    return reference if reference is not None and reference.message_id else None
 
 
 def conversation_link(interaction: discord.Interaction[Any]) -> str | None:
     """The member's message the miss replied to; for /ask (no message of theirs), the channel."""
     guild = interaction.guild_id or "@me"
-    message = interaction.message
-    reference = message.reference if message is not None else None
-    if reference is not None and reference.message_id:
+    reference = replied_to(interaction)
+    if reference is not None:
         return f"{WEB}/{guild}/{reference.channel_id}/{reference.message_id}"
     if interaction.channel_id:
         return f"{WEB}/{guild}/{interaction.channel_id}"

@@ -100,7 +100,9 @@ async def test_a_mention_links_the_mentors_to_the_members_message(
     # A message reply is public on Discord: the button checks who presses it.
     other = await interact(fake, click(shown, mentor, who=user(301, "bob")))
     assert other.json["data"]["content"] == replies.MENTOR_NOT_ASKER
-    await interact(fake, click(shown, mentor))
+    told = await interact(fake, click(shown, mentor))
+    assert told.json["data"]["content"] == replies.MENTORS_NOTIFIED_THREAD
+    assert not told.json["data"].get("flags")  # said in the conversation, where mentors reply
     [posted] = fake.find("POST", TO_MENTORS)
     link = f"https://discord.com/channels/{GUILD_ID}/{CHANNEL_ID}/{asked['id']}"
     assert link in posted.json["content"] and reply.json["content"]
