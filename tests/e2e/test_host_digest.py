@@ -10,7 +10,7 @@ import json
 import logging
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 import asyncpg
@@ -31,8 +31,9 @@ from bot.cli import main
 from bot.digest import as_text
 from bot.digest_schedule import digest_scheduler
 from bot.models import AskContext, NoAnswer
-from bot.runtime import serve
+from bot.runtime import Connection, serve
 from bot.service import QABot
+from bot.settings import CoreSettings
 from bot.store import schema
 from bot.store.rows import utc
 from tests.store.support import PG_URL, Clock, postgres_unavailable
@@ -260,12 +261,12 @@ async def test_two_discord_workers_and_a_restart_post_the_digest_once(
 
 
 async def run_workers(
-    caplog: pytest.LogCaptureFixture, connections: list[object], core: object
+    caplog: pytest.LogCaptureFixture, connections: Sequence[Connection], core: CoreSettings
 ) -> None:
     """Run workers at once until each has checked this week's digest, then stop them."""
     before = digest_checks(caplog)
     stop = asyncio.Event()
-    workers = [asyncio.create_task(serve(core, c, stop=stop)) for c in connections]  # type: ignore[arg-type]
+    workers = [asyncio.create_task(serve(core, c, stop=stop)) for c in connections]
     try:
         await wait_for(lambda: digest_checks(caplog) >= before + len(connections), within=20)
     finally:
