@@ -93,3 +93,13 @@ class AskContext:
     workspace: str | None = None  # Slack team id or Discord guild id
     channel: str | None = None
     user: str | None = None  # raw platform user id; hashed with a salt before storage
+
+
+class MentorOutcome(enum.Enum):
+    """What pressing "Ask a mentor" did (``bot.mentors``)."""
+
+    NOTIFIED = "notified"  # posted to the mentor channel now
+    ALREADY = "already"  # this question was sent before (a double click, a redelivery)
+    LIMITED = "limited"  # the member used up MENTOR_LIMIT for this hour
+    NOT_ASKER = "not_asker"  # someone else pressed the asker's button
+    FAILED = "failed"  # the question is not found, or the post failed: try again

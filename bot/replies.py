@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from bot.display import clip, excerpt, tidy
 from bot.errors import DeliveryFailed
 from bot.knowledge import KnowledgeBase
-from bot.models import Answer, Entry, NoAnswerReason, Result
+from bot.models import Answer, Entry, MentorOutcome, NoAnswerReason, Result
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,16 @@ READ_MORE = "Read the full answer"
 TIP = "💡 Tip"
 TIP_OF_THE_WEEK = "💡 Tip of the week"
 QUESTION_SHOWN = 200  # characters of a member's question quoted back to them
+ASK_MENTOR = "Ask a mentor"
+QUOTED_FOR_MENTORS = 1000
+MENTORS_NOTIFIED = "I've sent your question to the mentors, with a link to this conversation."
+MENTORS_NOTIFIED_THREAD = "🙋 The mentors were notified of this question and will reply here."
+MENTORS_ALREADY = "The mentors already have this question, with a link to this conversation."
+MENTOR_NOT_ASKER = (
+    "Only the member who asked can send this question to the mentors. "
+    "Ask your own with `/ask`, and the button will be there for you."
+)
+MENTOR_FAILED = "Sorry, I couldn't reach the mentors just now. Please try again in a minute."
 TOPICS_LISTED = 4
 
 
@@ -65,6 +75,14 @@ def miss(question: str, *, suggestions: bool, topics: str) -> str:
     return (
         f"I couldn't find an answer to {quoted}. I answer questions about {topics}. "
         "Try `/ask` with other words, or ask in the channel."
+    )
+
+
+def mentors_limited(limit: int) -> str:
+    times = "once" if limit == 1 else f"{limit} times"
+    return (
+        f"You can ask the mentors {times} an hour, and you've reached that. "
+        "Please try again later, or ask in the channel."
     )
 
 
@@ -117,6 +135,7 @@ class Reply:
     others: tuple[Choice, ...] = ()  # an answer's runners-up, behind "Not what I asked"
     log_id: int | None = None  # an answer's log row, for votes
     question: str = ""  # what the member asked
+    mentor_log_id: int | None = None  # a miss's log row: offer "Ask a mentor" for it
 
 
 # --- deciding ----------------------------------------------------------------------------
@@ -128,8 +147,12 @@ def reply_to(
     knowledge: KnowledgeBase,
     *,
     bot_name: str | None = None,
+    mentors: bool = False,
 ) -> Reply:
-    """The reply to a member's question: an answer, a miss, or usage help."""
+    """The reply to a member's question: an answer, a miss, or usage help.
+
+    ``mentors`` (a mentor channel is set): a miss offers "Ask a mentor" to the asker.
+    """
     if isinstance(result, Answer):
         return _entry_reply(
             Kind.ANSWER,
@@ -143,7 +166,14 @@ def reply_to(
         return note(usage(bot_name))
     suggestions = tuple(choice(c.entry) for c in result.suggestions)
     text = miss(result.question, suggestions=bool(suggestions), topics=topics(knowledge))
-    return Reply(Kind.NOTE, text, private=True, choices=suggestions, question=result.question)
+    return Reply(
+        Kind.NOTE,
+        text,
+        private=True,
+        choices=suggestions,
+        question=result.question,
+        mentor_log_id=log_id if mentors else None,
+    )
 
 
 def tip(entry: Entry, *, weekly: bool = False) -> Reply:
@@ -162,6 +192,29 @@ def others(question: str, entries: Iterable[Entry]) -> Reply:
 def note(text: str) -> Reply:
     """A sentence of ours for the asker only (thanks, usage, "no longer available")."""
     return Reply(Kind.NOTE, text, private=True)
+
+
+def mentor_reply(outcome: MentorOutcome, limit: int, *, thread: bool = False) -> Reply:
+    """What the member who pressed "Ask a mentor" is told: only them, except that a question
+    sent from a thread is announced in that thread, where the mentors will answer."""
+    if outcome is MentorOutcome.NOTIFIED and thread:
+        return Reply(Kind.NOTE, MENTORS_NOTIFIED_THREAD, private=False)
+    texts = {
+        MentorOutcome.NOTIFIED: MENTORS_NOTIFIED,
+        MentorOutcome.ALREADY: MENTORS_ALREADY,
+        MentorOutcome.LIMITED: mentors_limited(limit),
+        MentorOutcome.NOT_ASKER: MENTOR_NOT_ASKER,
+        MentorOutcome.FAILED: MENTOR_FAILED,
+    }
+    return note(texts[outcome])
+
+
+def mentor_notice(question: str, link: str | None) -> Reply:
+    """The message the mentor channel gets: the question and where to answer it; no ping."""
+    quoted = clip(question, QUOTED_FOR_MENTORS)
+    where = f"\n[Open the conversation]({link})" if link else ""
+    text = f"🙋 A member asked a question I couldn't answer: “{quoted}”{where}"
+    return Reply(Kind.NOTE, text, private=False)
 
 
 def _entry_reply(

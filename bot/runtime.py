@@ -16,7 +16,7 @@ import contextlib
 import logging
 import signal
 from collections.abc import AsyncIterator, Iterator, Sequence
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from bot.metrics import serve_metrics
 from bot.models import Tip
@@ -24,6 +24,9 @@ from bot.runfiles import worker_pid_file
 from bot.service import QABot
 from bot.settings import CoreSettings, TipChannel
 from bot.startup import startup_line
+
+if TYPE_CHECKING:
+    from bot.digest import Digest
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +73,16 @@ class Draining(Protocol):
         ...
 
 
+@runtime_checkable
+class PostsDigests(Protocol):
+    """A connection that can post the weekly host digest (``bot.digest``)."""
+
+    @property
+    def digest_channels(self) -> Sequence[TipChannel]: ...
+
+    async def post_digest(self, channel: str, digest: Digest) -> str | None: ...
+
+
 class Worker:
     """A running worker: its service, its connection, and what stops it."""
 
@@ -107,8 +120,10 @@ async def worker(
         stack.push_async_callback(connection.close)
         stack.push_async_callback(drain, bot, connection)
         await stack.enter_async_context(_tip_task(bot, connection))
+        await stack.enter_async_context(_digest_task(bot, connection))
         await stack.enter_async_context(_living_knowledge(bot, core, connection.name))
-        log.info("%s", startup_line(bot, connection.name, connection.tip_channels))
+        started = startup_line(bot, connection.name, connection.tip_channels)
+        log.info("%s%s", started, _digest_channels(connection))
         yield Worker(bot, connection, stop)
         log.info("stopping the %s worker", connection.name)
 
@@ -181,6 +196,27 @@ async def _tip_task(bot: QABot, connection: Connection) -> AsyncIterator[None]:
             await task
 
 
+@contextlib.asynccontextmanager
+async def _digest_task(bot: QABot, connection: Connection) -> AsyncIterator[None]:
+    """The weekly host digest in the background (nothing when no host channel is set)."""
+    if not isinstance(connection, PostsDigests) or not connection.digest_channels:
+        yield
+        return
+    from bot.digest_schedule import digest_scheduler
+
+    scheduler = digest_scheduler(bot, connection.name, connection.digest_channels)
+    task = asyncio.create_task(
+        scheduler.run_forever(connection.post_digest), name=f"{connection.name}-digest"
+    )
+    task.add_done_callback(_report_digest_crash)
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 def _hold_hangups() -> None:
     """SIGHUP asks a running worker to reload; until it runs (loading the knowledge, connecting)
     a hangup is ignored, not fatal as by default (``systemctl reload`` during a start)."""
@@ -218,3 +254,17 @@ async def _living_knowledge(bot: QABot, core: CoreSettings, platform: str) -> As
 def _report_crash(task: asyncio.Task[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.error("the weekly tips stopped; answers are unaffected", exc_info=task.exception())
+
+
+def _digest_channels(connection: Connection) -> str:
+    """``; host digest: C1 (mon 08:00 UTC)`` for the startup line, when there is one."""
+    if not isinstance(connection, PostsDigests) or not connection.digest_channels:
+        return ""
+    return "; host digest: " + ", ".join(
+        f"{c.channel} ({c.slot})" for c in connection.digest_channels
+    )
+
+
+def _report_digest_crash(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("the host digest stopped; answers are unaffected", exc_info=task.exception())

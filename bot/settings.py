@@ -6,6 +6,7 @@ Each platform reads its own settings in ``adapters/<name>/settings.py`` with the
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,8 @@ T = TypeVar("T")
 
 DEFAULT_THRESHOLD = 0.45
 DEFAULT_KNOWLEDGE_REFRESH = 300.0
+DEFAULT_DIGEST_SCHEDULE = WeeklySlot(0, dt.time(8, 0))  # Monday 08:00 UTC, before the tips
+DEFAULT_MENTOR_LIMIT = 3  # "Ask a mentor" presses a member may make per hour
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +50,8 @@ class CoreSettings:
     knowledge_refresh: float = DEFAULT_KNOWLEDGE_REFRESH  # seconds between git fetches; 0: never
     # CHANNEL_KNOWLEDGE: channel id -> the sources, folders or paths its questions are matched in
     channel_knowledge: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    digest_schedule: WeeklySlot = DEFAULT_DIGEST_SCHEDULE  # DIGEST_SCHEDULE: the host digest
+    mentor_limit: int = DEFAULT_MENTOR_LIMIT  # MENTOR_LIMIT: "Ask a mentor" presses per hour
 
     @property
     def embedding_cache_dir(self) -> Path:
@@ -140,6 +145,10 @@ def read_core(reader: SettingsReader) -> CoreSettings:
             "KNOWLEDGE_REFRESH", _seconds, DEFAULT_KNOWLEDGE_REFRESH, "seconds"
         ),
         channel_knowledge=reader.parsed("CHANNEL_KNOWLEDGE", parse_channel_knowledge, {}, "list"),
+        digest_schedule=reader.parsed(
+            "DIGEST_SCHEDULE", parse_weekly_slot, DEFAULT_DIGEST_SCHEDULE, "weekly slot"
+        ),
+        mentor_limit=reader.parsed("MENTOR_LIMIT", positive_int, DEFAULT_MENTOR_LIMIT, "number"),
     )
 
 
@@ -153,6 +162,24 @@ def read_tip_channels(
 
     def parse(text: str) -> tuple[TipChannel, ...]:
         channels = parse_tip_channels(text, core.tip_schedule)
+        if check is not None:
+            check(channels)
+        return channels
+
+    return reader.parsed(name, parse, (), "list of channel ids")
+
+
+def read_digest_channels(
+    reader: SettingsReader,
+    name: str,
+    core: CoreSettings,
+    check: Callable[[tuple[TipChannel, ...]], None] | None = None,
+) -> tuple[TipChannel, ...]:
+    """A platform's host digest channels (``C1`` or ``C1=mon 08:00 UTC``), DIGEST_SCHEDULE by
+    default; written like tip channels."""
+
+    def parse(text: str) -> tuple[TipChannel, ...]:
+        channels = parse_tip_channels(text, core.digest_schedule)
         if check is not None:
             check(channels)
         return channels

@@ -19,6 +19,7 @@ from adapters.discord.delivery import DELIVER_WITHIN, deliver
 from adapters.discord.endpoints import NONE, use_endpoints
 from adapters.discord.gateway import tolerate_malformed
 from adapters.discord.keys import EntryKeys
+from adapters.discord.mentors import ask_mentor
 from adapters.discord.replies import (
     Outgoing,
     apologise,
@@ -166,9 +167,11 @@ class QAClient(discord.Client):
 
     def compose(self, asked: Asked) -> Outgoing:
         name = self.user.name if self.user else None
-        return compose(
-            replies.reply_to(asked.result, asked.log_id, self.qabot.knowledge, bot_name=name)
+        mentors = self.settings.mentor_channel is not None
+        reply = replies.reply_to(
+            asked.result, asked.log_id, self.qabot.knowledge, bot_name=name, mentors=mentors
         )
+        return compose(reply)
 
     # --- slash commands ----------------------------------------------------------------------
 
@@ -238,6 +241,10 @@ class QAClient(discord.Client):
                 await send(interaction, note(replies.GONE))
                 return
             await send(interaction, self.compose(asked))
+
+    async def on_mentor(self, interaction: discord.Interaction[Any], log_id: int) -> None:
+        async with guard(interaction, "ask a mentor", self.qabot.in_flight):
+            await ask_mentor(self, interaction, log_id)
 
 
 def build_tree(client: QAClient) -> app_commands.CommandTree[QAClient]:

@@ -7,9 +7,11 @@ import contextlib
 from typing import Any
 
 from adapters.discord.client import QAClient, create_bot
+from adapters.discord.digest import send_digest
 from adapters.discord.endpoints import login
 from adapters.discord.settings import DiscordSettings
 from adapters.discord.tips import send_tip
+from bot.digest import Digest
 from bot.models import Tip
 from bot.service import QABot
 
@@ -22,6 +24,7 @@ class DiscordConnection:
     def __init__(self, settings: DiscordSettings, **options: Any) -> None:
         self.settings = settings
         self.tip_channels = settings.tip_channels
+        self.digest_channels = settings.digest_channels
         self.options = options  # for QAClient (tests shorten timeouts)
         self.client: QAClient | None = None
         self._session: asyncio.Task[None] | None = None
@@ -38,6 +41,10 @@ class DiscordConnection:
     async def post_tip(self, tip: Tip) -> str | None:
         assert self.client is not None, "post_tip before open"
         return await send_tip(self.client, tip)
+
+    async def post_digest(self, channel: str, digest: Digest) -> str | None:
+        assert self.client is not None, "post_digest before open"
+        return await send_digest(self.client, channel, digest)
 
     async def close(self) -> None:
         if self.client is not None:

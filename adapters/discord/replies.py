@@ -48,7 +48,8 @@ class Outgoing:
 def compose(reply: Reply) -> Outgoing:
     """An entry as an embed (answers with feedback buttons), or a note with picks."""
     if reply.kind is Kind.NOTE:
-        view = picks_view(reply.choices) if reply.choices else None
+        offers = reply.choices or reply.mentor_log_id is not None
+        view = picks_view(reply.choices, reply.mentor_log_id) if offers else None
         return Outgoing(content=render.content(reply), view=view, private=reply.private)
     view = feedback_view(reply.log_id, reply.others) if reply.kind is Kind.ANSWER else None
     return Outgoing(embed=render.embed(reply), view=view, private=reply.private)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.config import SettingsReader, split_list, url
-from bot.settings import CoreSettings, TipChannel, read_tip_channels
+from bot.schedule import WeeklySlot
+from bot.settings import CoreSettings, TipChannel, read_digest_channels, read_tip_channels
 from bot.settings import load_settings as load_with
 
 DEFAULT_API_URL = "https://discord.com/api/v10"
@@ -21,6 +23,8 @@ class DiscordSettings:
     gateway_url: str | None
     mention_limit: int  # mentions a user may make ...
     mention_window: float  # ... within this many seconds
+    digest_channels: tuple[TipChannel, ...] = ()  # DISCORD_HOST_DIGEST_CHANNEL
+    mentor_channel: str | None = None  # DISCORD_MENTOR_CHANNEL; unset: no "Ask a mentor"
 
 
 def _cooldown(text: str) -> tuple[int, float]:
@@ -54,6 +58,11 @@ def tip_channels(reader: SettingsReader, core: CoreSettings) -> tuple[TipChannel
     return read_tip_channels(reader, "DISCORD_TIP_CHANNELS", core, _numeric)
 
 
+def _channel_id(text: str) -> str:
+    _numeric((TipChannel(text, WeeklySlot(0, dt.time())),))
+    return text.strip()
+
+
 def read_settings(reader: SettingsReader, core: CoreSettings) -> DiscordSettings:
     """Discord settings; problems are collected in ``reader``."""
     limit, window = reader.parsed("DISCORD_MENTION_COOLDOWN", _cooldown, (5, 60.0), "")
@@ -65,6 +74,8 @@ def read_settings(reader: SettingsReader, core: CoreSettings) -> DiscordSettings
         gateway_url=reader.parsed("DISCORD_GATEWAY_URL", url, None, "URL"),
         mention_limit=limit,
         mention_window=window,
+        digest_channels=read_digest_channels(reader, "DISCORD_HOST_DIGEST_CHANNEL", core, _numeric),
+        mentor_channel=reader.parsed("DISCORD_MENTOR_CHANNEL", _channel_id, None, "channel id"),
     )
 
 

@@ -14,7 +14,7 @@ from discord import ui
 
 from adapters.discord import render
 from adapters.discord.keys import entry_key
-from bot.replies import Choice
+from bot.replies import ASK_MENTOR, Choice
 
 Vote = Literal["up", "down"]
 MAX_PICKS = 5  # one row of buttons
@@ -32,6 +32,8 @@ class ButtonHandler(Protocol):
     ) -> None: ...
 
     async def on_pick(self, interaction: discord.Interaction[Any], key: str) -> None: ...
+
+    async def on_mentor(self, interaction: discord.Interaction[Any], log_id: int) -> None: ...
 
 
 def _handler(interaction: discord.Interaction[Any]) -> ButtonHandler:
@@ -111,7 +113,35 @@ class PickButton(ui.DynamicItem[ui.Button[Any]], template=r"qa:pick:(?P<key>[0-9
         await _handler(interaction).on_pick(interaction, self.key)
 
 
-DYNAMIC_ITEMS: tuple[type[ui.DynamicItem[Any]], ...] = (VoteButton, OtherButton, PickButton)
+class MentorButton(ui.DynamicItem[ui.Button[Any]], template=r"qa:mentor:(?P<log>\d+)"):
+    """ "Ask a mentor" under a miss; the log id says which question to send."""
+
+    def __init__(self, log_id: int) -> None:
+        self.log_id = log_id
+        super().__init__(
+            ui.Button(
+                label=ASK_MENTOR,
+                style=discord.ButtonStyle.success,
+                custom_id=f"qa:mentor:{log_id}",
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: ui.Item[Any], match: re.Match[str], /
+    ) -> MentorButton:
+        return cls(int(match["log"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await _handler(interaction).on_mentor(interaction, self.log_id)
+
+
+DYNAMIC_ITEMS: tuple[type[ui.DynamicItem[Any]], ...] = (
+    VoteButton,
+    OtherButton,
+    PickButton,
+    MentorButton,
+)
 
 
 def feedback_view(log_id: int | None, others: Sequence[Choice]) -> ui.View:
@@ -124,9 +154,11 @@ def feedback_view(log_id: int | None, others: Sequence[Choice]) -> ui.View:
     return view
 
 
-def picks_view(choices: Sequence[Choice]) -> ui.View:
-    """One button per entry to pick, labelled with its source."""
+def picks_view(choices: Sequence[Choice], mentor_log_id: int | None = None) -> ui.View:
+    """One button per entry to pick, labelled with its source; then "Ask a mentor"."""
     view = ui.View(timeout=None)
     for choice in choices[:MAX_PICKS]:
         view.add_item(PickButton(entry_key(choice.entry_id), choice.label(render.LABEL_LIMIT)))
+    if mentor_log_id is not None:
+        view.add_item(MentorButton(mentor_log_id))
     return view

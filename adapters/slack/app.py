@@ -70,13 +70,18 @@ def build_app(
     )
     make_client(settings, app.client)
     public = settings.answer_in_channel
-    app.command("/ask")(make_ask_handler(bot, public, deliver_within))
+    mentors = settings.mentor_channel is not None
+    app.command("/ask")(make_ask_handler(bot, public, deliver_within, mentors))
     app.command("/tip")(make_tip_handler(bot))
-    app.event("app_mention")(make_mention_handler(bot, deliver_within))
+    app.event("app_mention")(make_mention_handler(bot, deliver_within, mentors))
     app.action(render.VOTE_UP)(make_vote_handler(bot, "up"))
     app.action(render.VOTE_DOWN)(make_vote_handler(bot, "down"))
     app.action(render.NOT_THIS)(make_not_this_handler(bot))
     app.action(re.compile(rf"^{render.PICK}_\d+$"))(make_pick_handler(bot, public, deliver_within))
+    if settings.mentor_channel is not None:
+        from adapters.slack.mentors import make_mentor_handler
+
+        app.action(render.ASK_MENTOR)(make_mentor_handler(bot, settings.mentor_channel))
     app.error(_log_unhandled)
     return app
 
@@ -90,8 +95,8 @@ def question_text(text: str) -> str:
     return render.unescape(text).strip()
 
 
-def reply_to(bot: QABot, asked: Asked) -> Reply:
-    return replies.reply_to(asked.result, asked.log_id, bot.knowledge)
+def reply_to(bot: QABot, asked: Asked, *, mentors: bool = False) -> Reply:
+    return replies.reply_to(asked.result, asked.log_id, bot.knowledge, mentors=mentors)
 
 
 def apology(send: Send, **where: Any) -> Callable[[], Awaitable[object]]:
@@ -130,7 +135,7 @@ async def post_in_thread(
 # --- /ask and /tip ------------------------------------------------------------------------
 
 
-def make_ask_handler(bot: QABot, public: bool, within: float) -> Handler:
+def make_ask_handler(bot: QABot, public: bool, within: float, mentors: bool = False) -> Handler:
     async def ask(ack: Send, command: Payload, respond: Send) -> None:
         question = question_text(command.get("text", ""))
         if not question:
@@ -142,7 +147,7 @@ def make_ask_handler(bot: QABot, public: bool, within: float) -> Handler:
                 PLATFORM, command.get("team_id"), command.get("channel_id"), command.get("user_id")
             )
             asked = await bot.ask(question, ctx)
-            reply = reply_to(bot, asked)
+            reply = reply_to(bot, asked, mentors=mentors)
             await deliver(respond_with(respond, reply, public=public, asker=ctx.user), within)
 
     return ask
@@ -159,7 +164,7 @@ def make_tip_handler(bot: QABot) -> Handler:
 # --- @-mentions ---------------------------------------------------------------------------
 
 
-def make_mention_handler(bot: QABot, within: float) -> Handler:
+def make_mention_handler(bot: QABot, within: float, mentors: bool = False) -> Handler:
     async def mention(event: Payload, body: Payload, client: AsyncWebClient) -> None:
         if event.get("bot_id") or event.get("subtype") == "bot_message":
             return  # other bots, and this one, never get an answer
@@ -174,8 +179,9 @@ def make_mention_handler(bot: QABot, within: float) -> Handler:
                 log.info("event %s already handled; ignoring the retry", event_id)
                 return
             asked = await bot.ask(question_text(event.get("text", "")), ctx)
+            reply = reply_to(bot, asked, mentors=mentors)
             try:
-                await post_in_thread(client, reply_to(bot, asked), ctx, thread_ts, within)
+                await post_in_thread(client, reply, ctx, thread_ts, within)
             except DeliveryFailed:
                 await bot.release_event(PLATFORM, event_id)  # Slack's redelivery answers it
                 bot.metrics.errors.labels(kind="slack_post").inc()
@@ -234,7 +240,7 @@ def make_pick_handler(bot: QABot, public: bool, within: float) -> Handler:
                 gone = render.render(replies.note(replies.GONE))
                 await respond(**gone.as_kwargs(), **EPHEMERAL)
                 return
-            thread_ts = _thread_of(body)
+            thread_ts = thread_of(body)
             if thread_ts:  # the choice was offered in a mention's thread: answer there
                 await post_in_thread(client, reply_to(bot, asked), ctx, thread_ts, within)
                 return
@@ -244,7 +250,7 @@ def make_pick_handler(bot: QABot, public: bool, within: float) -> Handler:
     return pick
 
 
-def _thread_of(body: Payload) -> str | None:
+def thread_of(body: Payload) -> str | None:
     """The thread a clicked message is in; ephemeral messages only have the container."""
     message = body.get("message") or {}
     container = body.get("container") or {}

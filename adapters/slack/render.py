@@ -12,6 +12,7 @@ from typing import Any
 
 from adapters.slack.mrkdwn import escape, link, to_mrkdwn
 from bot.display import clip
+from bot.replies import ASK_MENTOR as ASK_MENTOR_LABEL
 from bot.replies import READ_MORE, RECORDING, SOURCE, Choice, Kind, Reply
 
 SECTION_LIMIT = 3000  # characters of a section's text
@@ -25,6 +26,7 @@ CHOICES_SHOWN = 5
 VOTE_UP = "qabot_vote_up"
 VOTE_DOWN = "qabot_vote_down"
 NOT_THIS = "qabot_not_this"
+ASK_MENTOR = "qabot_ask_mentor"
 PICK = "qabot_pick"  # suffixed with the button's position: action ids must be unique per block
 
 Block = dict[str, Any]
@@ -83,6 +85,10 @@ def _note(reply: Reply) -> Message:
             for i, c in enumerate(reply.choices[:CHOICES_SHOWN])
         ]
         blocks.append({"type": "actions", "block_id": "qabot_choices", "elements": buttons})
+    if reply.mentor_log_id is not None:
+        value = encode_value(l=reply.mentor_log_id)
+        mentor = _button(ASK_MENTOR_LABEL, ASK_MENTOR, value)
+        blocks.append({"type": "actions", "block_id": "qabot_mentor", "elements": [mentor]})
     return _message(reply.text, blocks)
 
 

@@ -16,9 +16,11 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.app import PLATFORM, build_app
+from adapters.slack.digest import SlackDigestPoster
 from adapters.slack.settings import SlackSettings
 from adapters.slack.tips import SlackTipPoster
 from adapters.slack.verify import Refusals, verify_requests
+from bot.digest import Digest
 from bot.errors import BotError
 from bot.inflight import InFlight
 from bot.metrics import metrics_routes
@@ -40,9 +42,11 @@ class SlackConnection:
         self.settings = settings
         self.http = http
         self.tip_channels = settings.tip_channels
+        self.digest_channels = settings.digest_channels
         self._stack = contextlib.AsyncExitStack()
         self._poster: SlackTipPoster | None = None
         self._socket: AsyncSocketModeHandler | None = None
+        self._digests: SlackDigestPoster | None = None
 
     async def open(self, bot: QABot) -> None:
         app = build_app(bot, self.settings)
@@ -54,6 +58,7 @@ class SlackConnection:
         else:
             self._socket = await open_socket(app, self.settings.app_token or "", self._stack)
         self._poster = SlackTipPoster(app.client, self.tip_channels)
+        self._digests = SlackDigestPoster(app.client, self.digest_channels)
 
     async def closed(self) -> None:
         await asyncio.Future()  # Socket Mode reconnects by itself; HTTP mode just listens
@@ -67,6 +72,10 @@ class SlackConnection:
         connection); HTTP answers 503 meanwhile (Slack retries events later)."""
         if self._socket is not None:
             await close_socket(self._socket)
+
+    async def post_digest(self, channel: str, digest: Digest) -> str | None:
+        assert self._digests is not None, "post_digest before open"
+        return await self._digests.post(channel, digest)
 
     async def close(self) -> None:
         await self._stack.aclose()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.config import SettingsReader, choice, port, url
-from bot.settings import CoreSettings, TipChannel, read_tip_channels
+from bot.settings import CoreSettings, TipChannel, read_digest_channels, read_tip_channels
 from bot.settings import load_settings as load_with
 
 DEFAULT_API_URL = "https://slack.com/api/"
@@ -25,6 +25,8 @@ class SlackSettings:
     tip_channels: tuple[TipChannel, ...]
     answer_in_channel: bool  # False: /ask answers only to the asker
     port: int
+    digest_channels: tuple[TipChannel, ...] = ()  # SLACK_HOST_DIGEST_CHANNEL
+    mentor_channel: str | None = None  # SLACK_MENTOR_CHANNEL; unset: no "Ask a mentor"
 
 
 def tip_channels(reader: SettingsReader, core: CoreSettings) -> tuple[TipChannel, ...]:
@@ -63,6 +65,8 @@ def read_settings(reader: SettingsReader, core: CoreSettings, mode: Mode = "api"
         tip_channels=tip_channels(reader, core),
         answer_in_channel=visibility == "channel",
         port=reader.parsed("PORT", port, 3000, "port"),
+        digest_channels=read_digest_channels(reader, "SLACK_HOST_DIGEST_CHANNEL", core),
+        mentor_channel=reader.raw("SLACK_MENTOR_CHANNEL"),
     )
 
 

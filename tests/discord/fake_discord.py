@@ -380,6 +380,9 @@ class FakeDiscord:
             components=data.get("components"),
             flags=flags | int(data.get("flags") or 0),
         )
+        reference = data.get("message_reference")
+        if reference:  # a reply: Discord returns what it replies to
+            created["message_reference"] = {"channel_id": channel_id, **reference}
         self.messages[int(created["id"])] = created
         return created
 

@@ -46,6 +46,7 @@ class FakeSlack:
     async def start(self) -> FakeSlack:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # chat.getPermalink is a GET
         app.router.add_post("/response_url/{rid}", self._response_url)
         app.router.add_get("/link", self._socket)
         self._runner = web.AppRunner(app)
@@ -104,6 +105,8 @@ class FakeSlack:
     # --- handlers ----------------------------------------------------------------------
 
     async def _payload(self, request: web.Request) -> dict[str, Any]:
+        if request.method == "GET":
+            return dict(request.query)
         raw = await request.text()
         if request.content_type == "application/json":
             return json.loads(raw) if raw else {}
@@ -140,6 +143,10 @@ class FakeSlack:
             return {"ok": True, "channel": payload.get("channel"), "ts": ts, "message": payload}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"{int(time.time())}.{next(self._ts):06d}"}
+        if method == "chat.getPermalink":
+            ts = str(payload.get("message_ts", "")).replace(".", "")
+            link = f"https://fake.slack.com/archives/{payload.get('channel')}/p{ts}"
+            return {"ok": True, "channel": payload.get("channel"), "permalink": link}
         if method == "apps.connections.open":
             return {"ok": True, "url": f"{self.base.replace('http', 'ws')}/link"}
         return {"ok": True}
