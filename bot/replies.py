@@ -14,6 +14,7 @@ import enum
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from typing import Literal
 
 from bot.display import clip, excerpt, tidy
 from bot.knowledge import KnowledgeBase
@@ -69,6 +70,9 @@ def miss(question: str, *, suggestions: bool, topics: str) -> str:
 
 # --- what a reply is ---------------------------------------------------------------------
 
+# A suggestion picked after a miss, or another entry picked instead of the answer given.
+PickKind = Literal["suggestion", "correction"]
+
 
 class Kind(enum.Enum):
     ANSWER = "answer"  # an entry answering the member: votes and "Not what I asked"
@@ -114,8 +118,9 @@ class Reply:
     full_answer_url: str | None = None  # set when ``text`` is only the first part
     choices: tuple[Choice, ...] = ()  # entries to pick from
     others: tuple[Choice, ...] = ()  # an answer's runners-up, behind "Not what I asked"
-    log_id: int | None = None  # an answer's log row, for votes
+    log_id: int | None = None  # an answer's log row, for votes; a miss's, for its picks
     question: str = ""  # what the member asked
+    picks_are: PickKind = "suggestion"  # what picking one of ``choices`` is recorded as
 
 
 # --- deciding ----------------------------------------------------------------------------
@@ -142,7 +147,14 @@ def reply_to(
         return note(usage(bot_name))
     suggestions = tuple(choice(c.entry) for c in result.suggestions)
     text = miss(result.question, suggestions=bool(suggestions), topics=topics(knowledge))
-    return Reply(Kind.NOTE, text, private=True, choices=suggestions, question=result.question)
+    return Reply(
+        Kind.NOTE,
+        text,
+        private=True,
+        choices=suggestions,
+        log_id=log_id,
+        question=result.question,
+    )
 
 
 def tip(entry: Entry, *, weekly: bool = False) -> Reply:
@@ -150,12 +162,25 @@ def tip(entry: Entry, *, weekly: bool = False) -> Reply:
     return _entry_reply(Kind.TIP, entry, entry.answer, heading=heading)
 
 
-def others(question: str, entries: Iterable[Entry]) -> Reply:
-    """After "Not what I asked": the runners-up to pick from, for the clicker only."""
+def others(question: str, entries: Iterable[Entry], log_id: int | None = None) -> Reply:
+    """After "Not what I asked": the runners-up to pick from, for the clicker only; a pick
+    is a correction of the answer logged as ``log_id``."""
     choices = tuple(choice(entry) for entry in entries)
     return Reply(
-        Kind.NOTE, OTHERS if choices else NO_OTHERS, True, choices=choices, question=question
+        Kind.NOTE,
+        OTHERS if choices else NO_OTHERS,
+        True,
+        choices=choices,
+        log_id=log_id,
+        question=question,
+        picks_are="correction",
     )
+
+
+def pick_kind(value: object) -> PickKind:
+    """What a pick button says it is; buttons drawn before picks were told apart say nothing
+    and were suggestions or corrections alike, recorded as suggestions."""
+    return "correction" if value == "correction" else "suggestion"
 
 
 def note(text: str) -> Reply:

@@ -32,6 +32,7 @@ from adapters.discord.settings import DiscordSettings
 from adapters.discord.views import DYNAMIC_ITEMS, Vote
 from bot import replies
 from bot.models import AskContext
+from bot.replies import PickKind
 from bot.service import Asked, QABot
 
 log = logging.getLogger(__name__)
@@ -149,7 +150,7 @@ class QAClient(discord.Client):
         """A chosen autocomplete suggestion answers that entry; free text is matched."""
         chosen = self.keys.resolve(question)
         if chosen is not None:
-            asked = await self.qabot.answer_entry(chosen.id, ctx, question=chosen.question)
+            asked = await self.qabot.pick(chosen.id, ctx, via="autocomplete")
             if asked is not None:
                 return asked
         return await self.qabot.ask(question, ctx)
@@ -187,19 +188,23 @@ class QAClient(discord.Client):
             stored = await within_budget(interaction, work, self.respond_within, private=True)
             await send(interaction, note(replies.THANKS if stored else replies.VOTE_NOT_SAVED))
 
-    async def on_other(self, interaction: discord.Interaction[Any], keys: Sequence[str]) -> None:
+    async def on_other(
+        self, interaction: discord.Interaction[Any], keys: Sequence[str], log_id: int | None
+    ) -> None:
         async with guard(interaction, "other answers"):
             entries = [entry for key in keys if (entry := self.keys.by_key(key)) is not None]
-            await send(interaction, compose(replies.others("", entries)))
+            await send(interaction, compose(replies.others("", entries, log_id)))
 
-    async def on_pick(self, interaction: discord.Interaction[Any], key: str) -> None:
+    async def on_pick(
+        self, interaction: discord.Interaction[Any], key: str, via: PickKind, log_id: int | None
+    ) -> None:
         async with guard(interaction, "pick"):
             entry = self.keys.by_key(key)
             if entry is None:
                 await send(interaction, note(replies.GONE))
                 return
             ctx = interaction_context(interaction)
-            work = self.qabot.answer_entry(entry.id, ctx, question=entry.question)
+            work = self.qabot.pick(entry.id, ctx, via=via, log_id=log_id)
             asked = await within_budget(interaction, work, self.respond_within)
             if asked is None:
                 await send(interaction, note(replies.GONE))

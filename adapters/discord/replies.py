@@ -46,7 +46,7 @@ class Outgoing:
 def compose(reply: Reply) -> Outgoing:
     """An entry as an embed (answers with feedback buttons), or a note with picks."""
     if reply.kind is Kind.NOTE:
-        view = picks_view(reply.choices) if reply.choices else None
+        view = picks_view(reply.choices, reply.picks_are, reply.log_id) if reply.choices else None
         return Outgoing(content=render.content(reply), view=view, private=reply.private)
     view = feedback_view(reply.log_id, reply.others) if reply.kind is Kind.ANSWER else None
     return Outgoing(embed=render.embed(reply), view=view, private=reply.private)

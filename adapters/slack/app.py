@@ -198,7 +198,8 @@ def make_not_this_handler(bot: QABot) -> Handler:
             value = render.decode_value(action["value"])
             entries = [bot.knowledge.get(str(entry_id)) for entry_id in value.get("alt", [])]
             found = [entry for entry in entries if entry is not None]
-            message = render.render(replies.others(str(value.get("q", "")), found))
+            log_id = _log_id(value)
+            message = render.render(replies.others(str(value.get("q", "")), found, log_id))
             await respond(**message.as_kwargs(), **EPHEMERAL)
 
     return not_this
@@ -212,7 +213,13 @@ def make_pick_handler(bot: QABot, public: bool) -> Handler:
         async with answer_or_apologise("choosing an answer", apology(respond, **EPHEMERAL)):
             value = render.decode_value(action["value"])
             ctx = action_context(body)
-            asked = await bot.answer_entry(str(value["e"]), ctx, question=value.get("q"))
+            asked = await bot.pick(
+                str(value["e"]),
+                ctx,
+                via=replies.pick_kind(value.get("v")),
+                log_id=_log_id(value),
+                question=str(value.get("q") or "") or None,
+            )
             if asked is None:  # the knowledge changed since the buttons were drawn
                 gone = render.render(replies.note(replies.GONE))
                 await respond(**gone.as_kwargs(), **EPHEMERAL)
@@ -224,6 +231,12 @@ def make_pick_handler(bot: QABot, public: bool) -> Handler:
             await respond_with(respond, reply_to(bot, asked), public=public, asker=ctx.user)
 
     return pick
+
+
+def _log_id(value: Payload) -> int | None:
+    """The log id a button carries (older buttons, and unlogged answers, carry none)."""
+    log_id = value.get("l")
+    return int(log_id) if isinstance(log_id, int | str) and str(log_id).isdigit() else None
 
 
 def _thread_of(body: Payload) -> str | None:

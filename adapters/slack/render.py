@@ -79,15 +79,15 @@ def _note(reply: Reply) -> Message:
     blocks = [_section(to_mrkdwn(reply.text))]
     if reply.choices:
         buttons = [
-            _button(c.label(BUTTON_TEXT_LIMIT), f"{PICK}_{i}", _pick_value(c, reply.question))
+            _button(c.label(BUTTON_TEXT_LIMIT), f"{PICK}_{i}", _pick_value(c, reply))
             for i, c in enumerate(reply.choices[:CHOICES_SHOWN])
         ]
         blocks.append({"type": "actions", "block_id": "qabot_choices", "elements": buttons})
     return _message(reply.text, blocks)
 
 
-def _pick_value(choice: Choice, question: str) -> str:
-    return encode_value(e=choice.entry_id, q=question)
+def _pick_value(choice: Choice, reply: Reply) -> str:
+    return encode_value(e=choice.entry_id, q=reply.question, l=reply.log_id, v=reply.picks_are)
 
 
 def _feedback(reply: Reply) -> Block:
