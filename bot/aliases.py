@@ -10,10 +10,13 @@ import dataclasses
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
-from bot.knowledge import KnowledgeBase
 from bot.models import Entry
 from bot.text import fold
+
+if TYPE_CHECKING:  # bot.knowledge applies the aliases file with ``add_aliases``
+    from bot.knowledge import KnowledgeBase
 
 WORDING_MAX_CHARS = 500  # a longer wording is no alias but a story; kept cut in the database
 
@@ -51,7 +54,7 @@ def with_aliases(
     for entry in knowledge.entries:
         extra = aliases.get(entry.id)
         if extra:
-            updated = _add(entry, extra)
+            updated = add_aliases(entry, extra)
             changed = changed or updated is not entry
             entry = updated
         entries.append(entry)
@@ -60,7 +63,8 @@ def with_aliases(
     return dataclasses.replace(knowledge, entries=tuple(entries))
 
 
-def _add(entry: Entry, wordings: Sequence[str]) -> Entry:
+def add_aliases(entry: Entry, wordings: Sequence[str]) -> Entry:
+    """``entry`` with the ``wordings`` it does not have yet as aliases (itself if none)."""
     known = {normalised(entry.question), *(normalised(a) for a in entry.aliases)}
     added: list[str] = []
     for wording in wordings:

@@ -16,12 +16,12 @@ from pathlib import Path
 from dotenv import load_dotenv
 
 from bot import platforms
-from bot.cli import ask, bench, check, db, evaluate, reload, report, tips
+from bot.cli import ask, bench, check, db, evaluate, learn, reload, report, tips
 from bot.errors import BotError, UsageError
 
 log = logging.getLogger(__name__)
 
-CORE_COMMANDS = (ask, check, evaluate, bench, tips, report, db, reload)
+CORE_COMMANDS = (ask, check, evaluate, bench, tips, report, learn, db, reload)
 
 
 def build_parser() -> argparse.ArgumentParser:
