@@ -29,6 +29,7 @@ THANKS = "Thanks for the feedback!"
 VOTE_NOT_SAVED = "Sorry, I couldn't record your vote right now. Please try again in a moment."
 GONE = "That answer is no longer in the knowledge base. Try `/ask` with your question."
 OTHERS = "Other answers that might fit. Pick one to post it:"
+THANKS_PICK = "Thanks for the feedback! If one of these is what you asked, pick it to post it:"
 NO_OTHERS = (
     "I have no other close matches for that question. Try `/ask` with different words, "
     "or ask in the channel."
@@ -169,6 +170,27 @@ def others(question: str, entries: Iterable[Entry], log_id: int | None = None) -
     return Reply(
         Kind.NOTE,
         OTHERS if choices else NO_OTHERS,
+        True,
+        choices=choices,
+        log_id=log_id,
+        question=question,
+        picks_are="correction",
+    )
+
+
+def after_vote(
+    vote: str, stored: bool, question: str, others: Iterable[Entry], log_id: int | None
+) -> Reply:
+    """What a voter sees: thanks; after a 👎, the runners-up too, so a pick corrects the
+    answer (and proposes the member's wording for the entry they pick)."""
+    if not stored:
+        return note(VOTE_NOT_SAVED)
+    choices = tuple(choice(entry) for entry in others) if vote == "down" else ()
+    if not choices:
+        return note(THANKS)
+    return Reply(
+        Kind.NOTE,
+        THANKS_PICK,
         True,
         choices=choices,
         log_id=log_id,

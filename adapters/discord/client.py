@@ -181,12 +181,15 @@ class QAClient(discord.Client):
 
     # --- buttons ---------------------------------------------------------------------------
 
-    async def on_vote(self, interaction: discord.Interaction[Any], log_id: int, vote: Vote) -> None:
+    async def on_vote(
+        self, interaction: discord.Interaction[Any], log_id: int, vote: Vote, keys: Sequence[str]
+    ) -> None:
         async with guard(interaction, "vote"):
             ctx = interaction_context(interaction)
             work = self.qabot.vote(log_id, ctx, vote)
             stored = await within_budget(interaction, work, self.respond_within, private=True)
-            await send(interaction, note(replies.THANKS if stored else replies.VOTE_NOT_SAVED))
+            others = [entry for key in keys if (entry := self.keys.by_key(key)) is not None]
+            await send(interaction, compose(replies.after_vote(vote, stored, "", others, log_id)))
 
     async def on_other(
         self, interaction: discord.Interaction[Any], keys: Sequence[str], log_id: int | None

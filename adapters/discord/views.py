@@ -24,7 +24,7 @@ class ButtonHandler(Protocol):
     """What the client does for a click (implemented by ``QAClient``)."""
 
     async def on_vote(
-        self, interaction: discord.Interaction[Any], log_id: int, vote: Vote
+        self, interaction: discord.Interaction[Any], log_id: int, vote: Vote, keys: Sequence[str]
     ) -> None: ...
 
     async def on_other(
@@ -41,18 +41,22 @@ def _handler(interaction: discord.Interaction[Any]) -> ButtonHandler:
 
 
 class VoteButton(
-    ui.DynamicItem[ui.Button[Any]], template=r"qa:vote:(?P<vote>up|down):(?P<log>\d+)"
+    ui.DynamicItem[ui.Button[Any]],
+    template=r"qa:vote:(?P<vote>up|down):(?P<log>\d+)(?::(?P<keys>[0-9a-f.]*))?",
 ):
-    """👍 / 👎 on an answer; the log id says which logged answer the vote is for."""
+    """👍 / 👎 on an answer; the log id says which logged answer the vote is for. A 👎 also
+    carries the runners-up keys, offered to pick instead."""
 
-    def __init__(self, vote: Vote, log_id: int) -> None:
+    def __init__(self, vote: Vote, log_id: int, keys: Sequence[str] = ()) -> None:
         self.vote: Vote = vote
         self.log_id = log_id
+        self.keys = tuple(keys)
+        others = ":" + ".".join(self.keys) if self.keys else ""
         super().__init__(
             ui.Button(
                 emoji="👍" if vote == "up" else "👎",
                 style=discord.ButtonStyle.secondary,
-                custom_id=f"qa:vote:{vote}:{log_id}",
+                custom_id=f"qa:vote:{vote}:{log_id}{others}",
             )
         )
 
@@ -60,10 +64,11 @@ class VoteButton(
     async def from_custom_id(
         cls, interaction: discord.Interaction[Any], item: ui.Item[Any], match: re.Match[str], /
     ) -> VoteButton:
-        return cls(cast(Vote, match["vote"]), int(match["log"]))
+        keys = [key for key in (match["keys"] or "").split(".") if key]
+        return cls(cast(Vote, match["vote"]), int(match["log"]), keys)
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await _handler(interaction).on_vote(interaction, self.log_id, self.vote)
+        await _handler(interaction).on_vote(interaction, self.log_id, self.vote, self.keys)
 
 
 class OtherButton(
@@ -139,10 +144,11 @@ DYNAMIC_ITEMS: tuple[type[ui.DynamicItem[Any]], ...] = (VoteButton, OtherButton,
 def feedback_view(log_id: int | None, others: Sequence[Choice]) -> ui.View:
     """👍 👎 and "Not what I asked" under an answer (votes need a logged answer)."""
     view = ui.View(timeout=None)
+    keys = [entry_key(choice.entry_id) for choice in others[:3]]
     if log_id is not None:
         view.add_item(VoteButton("up", log_id))
-        view.add_item(VoteButton("down", log_id))
-    view.add_item(OtherButton([entry_key(choice.entry_id) for choice in others[:3]], log_id))
+        view.add_item(VoteButton("down", log_id, keys))
+    view.add_item(OtherButton(keys, log_id))
     return view
 
 

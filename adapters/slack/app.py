@@ -22,7 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack import render
 from adapters.slack.settings import SlackSettings
 from bot import replies
-from bot.models import AskContext
+from bot.models import AskContext, Entry
 from bot.replies import Reply, answer_or_apologise
 from bot.service import Asked, QABot
 
@@ -183,9 +183,11 @@ def make_vote_handler(bot: QABot, vote: Literal["up", "down"]) -> Handler:
     async def on_vote(ack: Send, action: Payload, body: Payload, respond: Send) -> None:
         await ack()
         async with answer_or_apologise("vote", apology(respond, **EPHEMERAL)):
-            log_id = int(render.decode_value(action["value"])["l"])
+            value = render.decode_value(action["value"])
+            log_id = int(value["l"])
             stored = await bot.vote(log_id, action_context(body), vote)
-            thanks = replies.note(replies.THANKS if stored else replies.VOTE_NOT_SAVED)
+            others = _entries(bot, value.get("alt", []))
+            thanks = replies.after_vote(vote, stored, str(value.get("q", "")), others, log_id)
             await respond(**render.render(thanks).as_kwargs(), **EPHEMERAL)
 
     return on_vote
@@ -196,8 +198,7 @@ def make_not_this_handler(bot: QABot) -> Handler:
         await ack()
         async with answer_or_apologise("'Not what I asked'", apology(respond, **EPHEMERAL)):
             value = render.decode_value(action["value"])
-            entries = [bot.knowledge.get(str(entry_id)) for entry_id in value.get("alt", [])]
-            found = [entry for entry in entries if entry is not None]
+            found = _entries(bot, value.get("alt", []))
             log_id = _log_id(value)
             message = render.render(replies.others(str(value.get("q", "")), found, log_id))
             await respond(**message.as_kwargs(), **EPHEMERAL)
@@ -231,6 +232,12 @@ def make_pick_handler(bot: QABot, public: bool) -> Handler:
             await respond_with(respond, reply_to(bot, asked), public=public, asker=ctx.user)
 
     return pick
+
+
+def _entries(bot: QABot, entry_ids: list[Any]) -> list[Entry]:
+    """The entries a button names that are still in the knowledge."""
+    entries = [bot.knowledge.get(str(entry_id)) for entry_id in entry_ids]
+    return [entry for entry in entries if entry is not None]
 
 
 def _log_id(value: Payload) -> int | None:

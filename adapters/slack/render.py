@@ -92,13 +92,13 @@ def _pick_value(choice: Choice, reply: Reply) -> str:
 
 def _feedback(reply: Reply) -> Block:
     elements = []
+    alternatives = [c.entry_id for c in reply.others]
+    value = encode_value(l=reply.log_id, q=reply.question, alt=alternatives)
     if reply.log_id is not None:  # without a log row there is nothing to attach a vote to
         elements += [
             _button("👍", VOTE_UP, encode_value(l=reply.log_id)),
-            _button("👎", VOTE_DOWN, encode_value(l=reply.log_id)),
+            _button("👎", VOTE_DOWN, value),  # a 👎 offers the runners-up to pick instead
         ]
-    alternatives = [c.entry_id for c in reply.others]
-    value = encode_value(l=reply.log_id, q=reply.question, alt=alternatives)
     elements.append(_button("Not what I asked", NOT_THIS, value))
     return {"type": "actions", "block_id": "qabot_feedback", "elements": elements}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 
@@ -220,3 +221,53 @@ async def test_a_failed_response_gets_a_polite_apology(client: QAClient, fake: F
     failed, apology = await fake.wait_for("POST", path, count=2)
     assert failed.json["data"]["embeds"]
     assert apology.json["data"] == {**apology.json["data"], "content": SORRY, "flags": EPHEMERAL}
+
+
+async def test_a_thumbs_down_offers_the_runners_up_and_a_pick_is_a_correction(
+    client: QAClient, fake: FakeDiscord, qabot: QABot
+) -> None:
+    expected = qabot.matcher.ask("how do I submit my homework")
+    assert isinstance(expected, Answer) and expected.runners_up
+    callback = await interact(fake, slash("ask", {"question": "how do I submit my homework"}))
+    answer = created(fake, callback)
+    _, down, _ = custom_ids(answer)
+    offered = await interact(fake, click(answer, down))
+    data = offered.json["data"]
+    assert data["flags"] & EPHEMERAL and data["content"].startswith("Thanks for the feedback!")
+    choice = await interact(fake, click(created(fake, offered), custom_ids(data)[0]))
+    assert choice.json["data"]["embeds"][0]["title"] == expected.runners_up[0].entry.question
+    [logged] = await qabot.store.questions(EPOCH, FUTURE)
+    assert await qabot.store.votes(logged.id) == {"up": 0, "down": 1}
+    corrected = ("correction", "how do I submit my homework", expected.runners_up[0].entry.id)
+    assert await picked(qabot) == [(*corrected, logged.id)]
+
+
+def as_drawn_before(msg: dict[str, Any]) -> dict[str, Any]:
+    """``msg`` with its buttons' custom_ids as drawn before picks were recorded (no log id,
+    no kind of pick, no runners-up on 👎)."""
+    old = copy.deepcopy(msg)
+    for row in old.get("components") or []:
+        for button in row.get("components", []):
+            parts = button["custom_id"].split(":")
+            if parts[1] == "vote":
+                button["custom_id"] = ":".join(parts[:4])
+            elif parts[1] == "other":
+                button["custom_id"] = f"qa:other:{parts[-1]}"
+            elif parts[1] == "pick":
+                button["custom_id"] = f"qa:pick:{parts[2]}"
+    return old
+
+
+async def test_buttons_drawn_before_picks_were_recorded_still_work(
+    client: QAClient, fake: FakeDiscord, qabot: QABot
+) -> None:
+    callback = await interact(fake, slash("ask", {"question": "how do I submit my homework"}))
+    answer = as_drawn_before(created(fake, callback))
+    _, down, other = custom_ids(answer)
+    thanks = await interact(fake, click(answer, down))
+    assert thanks.json["data"]["content"] == "Thanks for the feedback!"
+    others = await interact(fake, click(answer, other))
+    listed = as_drawn_before(created(fake, others))
+    chosen = await interact(fake, click(listed, custom_ids(listed)[0]))
+    assert chosen.json["data"]["embeds"]
+    assert [via for via, *_ in await picked(qabot)] == ["suggestion"]
