@@ -12,6 +12,10 @@ measured on the second half, with every out-of-scope row, before and after.
 
 By default a member picks only what the bot offered (the suggestions of a miss, the runners-up
 of a wrong answer); ``--any-entry`` lets them find the right entry however they like.
+
+``--pooled`` splits the rows of all the sets of one knowledge together. The sets were written
+apart, so the same question recurs across them in other words ("FE -> AI eng path?", "FE -> AI
+engineer roadmap?"), as it does among members; no wording is in both halves.
 """
 
 from __future__ import annotations
@@ -52,6 +56,14 @@ def halves(cases: Sequence[Case]) -> tuple[list[Case], list[Case]]:
     middle = len(in_scope) // 2
     held_out = in_scope[middle:] + [c for c in cases if not c.expected]
     return in_scope[:middle], held_out
+
+
+def _distinct(cases: Sequence[Case]) -> list[Case]:
+    """One case per wording (pooled sets may share one)."""
+    seen: dict[str, Case] = {}
+    for case in cases:
+        seen.setdefault(case.question, case)
+    return list(seen.values())
 
 
 def pick_for(matcher: Matcher, case: Case, any_entry: bool) -> tuple[str, str] | None:
@@ -100,6 +112,7 @@ def main() -> int:
     parser.add_argument("--embedding-model", default=None)
     parser.add_argument("--only", default="", help="comma-separated set names")
     parser.add_argument("--any-entry", action="store_true", help="pick beyond what was offered")
+    parser.add_argument("--pooled", action="store_true", help="split all sets of a knowledge")
     args = parser.parse_args()
     settings = load_core_settings()
     encoder = open_encoder(args.embedding_model, settings.embedding_cache_dir)
@@ -107,17 +120,21 @@ def main() -> int:
     only = {s for s in args.only.split(",") if s}
     loaded: dict[str, tuple[tuple[SourceSpec, ...], KnowledgeBase, Matcher]] = {}
     rows: list[tuple[str, int, int, int, Report, Report]] = []
+    groups: dict[str, tuple[str, list[Case]]] = {}
     for name, folder in SETS:
         path = EVAL / f"{name}.jsonl"
         if (only and name not in only) or not path.is_file() or not available(KNOWLEDGE[folder]):
             continue
+        label = f"{folder} (pooled)" if args.pooled else name
+        groups.setdefault(label, (folder, []))[1].extend(read_cases(path))
+    for name, (folder, cases) in groups.items():
         if folder not in loaded:
             location = KNOWLEDGE[folder]
             specs = (folder_spec(location),) if isinstance(location, Path) else location
             knowledge = load_knowledge(specs)
             loaded[folder] = (specs, knowledge, Matcher(knowledge, threshold, encoder))
         specs, knowledge, before = loaded[folder]
-        replayed, held_out = halves(read_cases(path))
+        replayed, held_out = halves(_distinct(cases))
         picks = [
             (case, *found)
             for case in replayed

@@ -308,6 +308,12 @@ class KnowledgeLoader:
         kept, review_problems = review(entries)
         if aliases:
             kept = [add_aliases(e, aliases[e.id]) if e.id in aliases else e for e in kept]
+            known = {e.id for e in kept}
+            review_problems += [
+                Problem(ALIASES_FILE, 1, "warning", f"aliases of unknown entry {entry_id!r}")
+                for entry_id in aliases
+                if entry_id not in known
+            ]
         if not kept and self._last is not None and self._last.entries:
             problem = Problem(
                 ".", 0, "error", "no entries found; answering from the last good knowledge"

@@ -112,3 +112,12 @@ def test_a_broken_aliases_file_is_a_problem_and_the_knowledge_still_loads(
     knowledge = KnowledgeLoader([folder_spec(folder)]).load()
     assert knowledge.entries
     assert any(p.path == "aliases.yaml" and p.severity == "error" for p in knowledge.problems)
+
+
+def test_aliases_of_an_entry_that_is_gone_are_a_warning(tmp_path: Path) -> None:
+    folder = tmp_path / "webinars"
+    shutil.copytree(REPO / "knowledge" / "webinars", folder)
+    (folder / "aliases.yaml").write_text("01-gone#nothing:\n  - lost words\n", encoding="utf-8")
+    knowledge = KnowledgeLoader([folder_spec(folder)]).load()
+    [problem] = [p for p in knowledge.problems if p.path == "aliases.yaml"]
+    assert problem.severity == "warning" and "webinars/01-gone#nothing" in problem.message
