@@ -163,27 +163,31 @@ def main() -> int:
     picked = "any entry" if args.any_entry else "what the bot offered"
     print(f"matching: {meaning}, threshold {threshold}; members pick {picked}")
     print(
-        "| set | replayed | picks | aliases | held out | hit@1 before | hit@1 after "
-        "| BA before | BA after | wrong before | wrong after |"
+        "| set | replayed | picks | aliases | held out | hit@1 | answered right "
+        "| balanced accuracy | wrong answers |"
     )
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for name, n, p, a, b, f in rows:
         print(
-            f"| `{name}` | {n} | {p} | {a} | {b.in_scope}+{b.out_of_scope} | {b.hit_at_1:.3f} | "
-            f"{f.hit_at_1:.3f} | {b.balanced_accuracy:.3f} | {f.balanced_accuracy:.3f} | "
-            f"{b.wrong_answers} | {f.wrong_answers} |"
+            f"| `{name}` | {n} | {p} | {a} | {b.in_scope}+{b.out_of_scope} | "
+            f"{b.hit_at_1:.3f} → {f.hit_at_1:.3f} | "
+            f"{b.answered_correctly:.3f} → {f.answered_correctly:.3f} | "
+            f"{b.balanced_accuracy:.3f} → {f.balanced_accuracy:.3f} | "
+            f"{b.wrong_answers} → {f.wrong_answers} |"
         )
-    if rows:
+    if len(rows) > 1:
         n_sets = len(rows)
-        hit_b = sum(r[4].hit_at_1 for r in rows) / n_sets
-        hit_a = sum(r[5].hit_at_1 for r in rows) / n_sets
-        ba_b = sum(r[4].balanced_accuracy for r in rows) / n_sets
-        ba_a = sum(r[5].balanced_accuracy for r in rows) / n_sets
-        print(
-            f"| **mean** | | {sum(r[2] for r in rows)} | {sum(r[3] for r in rows)} | | "
-            f"{hit_b:.3f} | {hit_a:.3f} | {ba_b:.3f} | {ba_a:.3f} | "
-            f"{sum(r[4].wrong_answers for r in rows)} | {sum(r[5].wrong_answers for r in rows)} |"
+
+        def mean(metric: str, which: int) -> float:
+            return sum(float(getattr(r[which], metric)) for r in rows) / n_sets
+
+        figures = " | ".join(
+            f"{mean(m, 4):.3f} → {mean(m, 5):.3f}"
+            for m in ("hit_at_1", "answered_correctly", "balanced_accuracy")
         )
+        wrong = f"{sum(r[4].wrong_answers for r in rows)} → {sum(r[5].wrong_answers for r in rows)}"
+        picks, aliases = sum(r[2] for r in rows), sum(r[3] for r in rows)
+        print(f"| **mean** | | {picks} | {aliases} | | {figures} | {wrong} |")
     return 0
 
 
