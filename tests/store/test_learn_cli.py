@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -121,3 +123,32 @@ def test_aliases_of_an_entry_that_is_gone_are_a_warning(tmp_path: Path) -> None:
     knowledge = KnowledgeLoader([folder_spec(folder)]).load()
     [problem] = [p for p in knowledge.problems if p.path == "aliases.yaml"]
     assert problem.severity == "warning" and "webinars/01-gone#nothing" in problem.message
+
+
+def test_accepting_signals_the_running_workers_to_reload(
+    folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    asyncio.run(propose([("U1", MISSED, PROOF)]))
+    reloaded = tmp_path / "reloaded"
+    worker = subprocess.Popen(  # stands in for a worker: SIGHUP is its "reload now"
+        [
+            sys.executable,
+            "-c",
+            "import pathlib, signal, sys, time\n"
+            "signal.signal(signal.SIGHUP, lambda *_: (pathlib.Path(sys.argv[1]).touch(), "
+            "sys.exit(0)))\nprint('ready', flush=True)\ntime.sleep(30)",
+            str(reloaded),
+        ],
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert worker.stdout is not None and worker.stdout.readline() == b"ready\n"
+        run_dir = tmp_path / "data" / "run"
+        run_dir.mkdir(parents=True, exist_ok=True)
+        (run_dir / f"slack-{worker.pid}.pid").write_text(f"{worker.pid}\n", encoding="ascii")
+        assert main(["learn", "accept", "1"]) == 0
+        assert f"signalled 1 worker(s) to reload: slack-{worker.pid}" in capsys.readouterr().out
+        assert worker.wait(10) == 0 and reloaded.exists()
+    finally:
+        worker.kill()
+        worker.wait()
