@@ -271,3 +271,22 @@ async def test_buttons_drawn_before_picks_were_recorded_still_work(
     chosen = await interact(fake, click(listed, custom_ids(listed)[0]))
     assert chosen.json["data"]["embeds"]
     assert [via for via, *_ in await picked(qabot)] == ["suggestion"]
+
+
+async def test_an_accepted_alias_answers_the_members_wording_from_then_on(
+    client: QAClient, fake: FakeDiscord, qabot: QABot
+) -> None:
+    question, expected = a_miss(qabot)
+    callback = await interact(fake, slash("ask", {"question": question}))
+    wanted = expected.suggestions[1].entry
+    await interact(fake, click(created(fake, callback), custom_ids(callback.json["data"])[1]))
+    assert await qabot.flush()
+    aliases = AliasStore(qabot.store.engine)
+    [proposal] = await aliases.proposals()
+    await aliases.decide(proposal.id, "accepted", qabot.clock())
+    await qabot.reload("qabot learn accept", fetch=False)  # what SIGHUP does in a worker
+
+    again = await interact(fake, slash("ask", {"question": question}, who=user(302, "carol")))
+
+    assert not again.json["data"].get("flags")  # an answer, for everyone
+    assert again.json["data"]["embeds"][0]["title"] == wanted.question
