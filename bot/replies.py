@@ -14,6 +14,7 @@ import enum
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from typing import Literal
 
 from bot.display import clip, excerpt, tidy
 from bot.errors import DeliveryFailed
@@ -29,6 +30,7 @@ THANKS = "Thanks for the feedback!"
 VOTE_NOT_SAVED = "Sorry, I couldn't record your vote right now. Please try again in a moment."
 GONE = "That answer is no longer in the knowledge base. Try `/ask` with your question."
 OTHERS = "Other answers that might fit. Pick one to post it:"
+THANKS_PICK = "Thanks for the feedback! If one of these is what you asked, pick it to post it:"
 NO_OTHERS = (
     "I have no other close matches for that question. Try `/ask` with different words, "
     "or ask in the channel."
@@ -88,6 +90,9 @@ def mentors_limited(limit: int) -> str:
 
 # --- what a reply is ---------------------------------------------------------------------
 
+# A suggestion picked after a miss, or another entry picked instead of the answer given.
+PickKind = Literal["suggestion", "correction"]
+
 
 class Kind(enum.Enum):
     ANSWER = "answer"  # an entry answering the member: votes and "Not what I asked"
@@ -133,8 +138,9 @@ class Reply:
     full_answer_url: str | None = None  # set when ``text`` is only the first part
     choices: tuple[Choice, ...] = ()  # entries to pick from
     others: tuple[Choice, ...] = ()  # an answer's runners-up, behind "Not what I asked"
-    log_id: int | None = None  # an answer's log row, for votes
+    log_id: int | None = None  # an answer's log row, for votes; a miss's, for its picks
     question: str = ""  # what the member asked
+    picks_are: PickKind = "suggestion"  # what picking one of ``choices`` is recorded as
     mentor_log_id: int | None = None  # a miss's log row: offer "Ask a mentor" for it
 
 
@@ -171,6 +177,7 @@ def reply_to(
         text,
         private=True,
         choices=suggestions,
+        log_id=log_id,
         question=result.question,
         mentor_log_id=log_id if mentors else None,
     )
@@ -181,12 +188,46 @@ def tip(entry: Entry, *, weekly: bool = False) -> Reply:
     return _entry_reply(Kind.TIP, entry, entry.answer, heading=heading)
 
 
-def others(question: str, entries: Iterable[Entry]) -> Reply:
-    """After "Not what I asked": the runners-up to pick from, for the clicker only."""
+def others(question: str, entries: Iterable[Entry], log_id: int | None = None) -> Reply:
+    """After "Not what I asked": the runners-up to pick from, for the clicker only; a pick
+    is a correction of the answer logged as ``log_id``."""
     choices = tuple(choice(entry) for entry in entries)
     return Reply(
-        Kind.NOTE, OTHERS if choices else NO_OTHERS, True, choices=choices, question=question
+        Kind.NOTE,
+        OTHERS if choices else NO_OTHERS,
+        True,
+        choices=choices,
+        log_id=log_id,
+        question=question,
+        picks_are="correction",
     )
+
+
+def after_vote(
+    vote: str, stored: bool, question: str, others: Iterable[Entry], log_id: int | None
+) -> Reply:
+    """What a voter sees: thanks; after a 👎, the runners-up too, so a pick corrects the
+    answer (and proposes the member's wording for the entry they pick)."""
+    if not stored:
+        return note(VOTE_NOT_SAVED)
+    choices = tuple(choice(entry) for entry in others) if vote == "down" else ()
+    if not choices:
+        return note(THANKS)
+    return Reply(
+        Kind.NOTE,
+        THANKS_PICK,
+        True,
+        choices=choices,
+        log_id=log_id,
+        question=question,
+        picks_are="correction",
+    )
+
+
+def pick_kind(value: object) -> PickKind:
+    """What a pick button says it is; buttons drawn before picks were told apart say nothing
+    and were suggestions or corrections alike, recorded as suggestions."""
+    return "correction" if value == "correction" else "suggestion"
 
 
 def note(text: str) -> Reply:

@@ -25,13 +25,23 @@ from bot.knowledge import (
     check_channel_knowledge,
     entry_id_mapping,
 )
+from bot.learning import AcceptedAliases, RecentQuestions, proposes
 from bot.live_knowledge import LiveKnowledge
 from bot.matching import Matcher
 from bot.metrics import Metrics, process_metrics
 from bot.models import Answer, AskContext, Entry, NoAnswer
 from bot.semantic import open_encoders
 from bot.settings import CoreSettings, TipChannel
-from bot.store import Pruned, QuestionRow, Store, TipLedger, VoteRow, new_log_id
+from bot.store import (
+    PickRow,
+    PickVia,
+    Pruned,
+    QuestionRow,
+    Store,
+    TipLedger,
+    VoteRow,
+    new_log_id,
+)
 from bot.store.claims import EventClaims
 from bot.store.errors import DATABASE_ERRORS, describe, is_data_error
 from bot.store.writer import CLOSE_TIMEOUT, LogWriter
@@ -84,6 +94,7 @@ class QABot:
         self._pruned_at: dt.datetime | None = None
         self._background: set[asyncio.Task[object]] = set()
         self._scopes: tuple[KnowledgeBase, dict[str, frozenset[int]]] | None = None
+        self.recent = RecentQuestions()  # wordings by log id, for picks that follow them
 
     @property
     def knowledge(self) -> KnowledgeBase:
@@ -130,6 +141,7 @@ class QABot:
             metrics=metrics,
             vector_store=store if settings.database_url and unavailable is None else None,
         )
+        live.transform = AcceptedAliases(store).apply  # at every load: start, reload
         await live.start()
         check_channel_knowledge(live.current.knowledge, settings.channel_knowledge)
         bot = cls(
@@ -181,16 +193,47 @@ class QABot:
         result = await self._off_loop(matcher, matcher.ask, text, scope)
         return await self._finish(result, ctx, started)
 
-    async def answer_entry(
-        self, entry_id: str, ctx: AskContext, question: str | None = None
+    async def pick(
+        self,
+        entry_id: str,
+        ctx: AskContext,
+        *,
+        via: PickVia,
+        log_id: int | None = None,
+        question: str | None = None,
     ) -> Asked | None:
-        """The answer for an entry the member chose; None if the id is unknown."""
-        started = time.perf_counter()
+        """The answer for an entry the member chose; None if the id is unknown.
+
+        Recorded as a pick (not as a question: the answer rate counts only questions), with
+        the wording the member had asked in ``log_id``'s question: ``question`` when the
+        button carried it, else remembered here, else read from the log when written. A
+        suggestion picked after a miss, or another entry picked as a correction, proposes
+        that wording as an alias of the entry. The returned log id is the pick's, so votes
+        on the picked answer never count against the question's answer.
+        """
         matcher = self.live.current.matcher
-        result = await self._off_loop(matcher, matcher.answer_entry, entry_id, question)
+        wording = question or self.recent.get(log_id)
+        result = await self._off_loop(matcher, matcher.answer_entry, entry_id, wording)
         if result is None:
             return None
-        return await self._finish(result, ctx, started)
+        row = PickRow(
+            pick_id=new_log_id(),
+            picked_at=self.clock(),
+            platform=ctx.platform,
+            channel=ctx.channel,
+            user=ctx.user,
+            log_id=log_id,
+            question=wording,
+            entry_id=entry_id,
+            via=via,
+            proposes=proposes(via),
+        )
+        log.info("%s pick on %s: entry=%s", via, ctx.platform, entry_id)
+        if not self.writer.put(row):
+            return Asked(result, None)
+        if wording:
+            self.recent.remember(row.pick_id, wording)
+        return Asked(result, row.pick_id)
 
     @staticmethod
     async def _off_loop(matcher: Matcher, match: Callable[..., T], *args: object) -> T:
@@ -314,6 +357,7 @@ class QABot:
         )
         if not self.writer.put(row):
             return Asked(result, None)
+        self.recent.remember(row.log_id, result.question)
         self._prune_when_due()
         return Asked(result, row.log_id)
 

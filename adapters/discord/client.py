@@ -36,6 +36,7 @@ from adapters.discord.views import DYNAMIC_ITEMS, Vote
 from bot import replies
 from bot.errors import DeliveryFailed
 from bot.models import AskContext
+from bot.replies import PickKind
 from bot.service import Asked, QABot
 
 log = logging.getLogger(__name__)
@@ -185,7 +186,7 @@ class QAClient(discord.Client):
         """A chosen autocomplete suggestion answers that entry; free text is matched."""
         chosen = self.keys.resolve(question)
         if chosen is not None:
-            asked = await self.qabot.answer_entry(chosen.id, ctx, question=chosen.question)
+            asked = await self.qabot.pick(chosen.id, ctx, via="autocomplete")
             if asked is not None:
                 return asked
         return await self.qabot.ask(question, ctx)
@@ -216,26 +217,33 @@ class QAClient(discord.Client):
 
     # --- buttons ---------------------------------------------------------------------------
 
-    async def on_vote(self, interaction: discord.Interaction[Any], log_id: int, vote: Vote) -> None:
+    async def on_vote(
+        self, interaction: discord.Interaction[Any], log_id: int, vote: Vote, keys: Sequence[str]
+    ) -> None:
         async with guard(interaction, "vote", self.qabot.in_flight):
             ctx = interaction_context(interaction)
             work = self.qabot.vote(log_id, ctx, vote)
             stored = await within_budget(interaction, work, self.respond_within, private=True)
-            await send(interaction, note(replies.THANKS if stored else replies.VOTE_NOT_SAVED))
+            others = [entry for key in keys if (entry := self.keys.by_key(key)) is not None]
+            await send(interaction, compose(replies.after_vote(vote, stored, "", others, log_id)))
 
-    async def on_other(self, interaction: discord.Interaction[Any], keys: Sequence[str]) -> None:
+    async def on_other(
+        self, interaction: discord.Interaction[Any], keys: Sequence[str], log_id: int | None
+    ) -> None:
         async with guard(interaction, "other answers", self.qabot.in_flight):
             entries = [entry for key in keys if (entry := self.keys.by_key(key)) is not None]
-            await send(interaction, compose(replies.others("", entries)))
+            await send(interaction, compose(replies.others("", entries, log_id)))
 
-    async def on_pick(self, interaction: discord.Interaction[Any], key: str) -> None:
+    async def on_pick(
+        self, interaction: discord.Interaction[Any], key: str, via: PickKind, log_id: int | None
+    ) -> None:
         async with guard(interaction, "pick", self.qabot.in_flight):
             entry = self.keys.by_key(key)
             if entry is None:
                 await send(interaction, note(replies.GONE))
                 return
             ctx = interaction_context(interaction)
-            work = self.qabot.answer_entry(entry.id, ctx, question=entry.question)
+            work = self.qabot.pick(entry.id, ctx, via=via, log_id=log_id)
             asked = await within_budget(interaction, work, self.respond_within)
             if asked is None:
                 await send(interaction, note(replies.GONE))

@@ -49,7 +49,11 @@ def compose(reply: Reply) -> Outgoing:
     """An entry as an embed (answers with feedback buttons), or a note with picks."""
     if reply.kind is Kind.NOTE:
         offers = reply.choices or reply.mentor_log_id is not None
-        view = picks_view(reply.choices, reply.mentor_log_id) if offers else None
+        view = (
+            picks_view(reply.choices, reply.picks_are, reply.log_id, reply.mentor_log_id)
+            if offers
+            else None
+        )
         return Outgoing(content=render.content(reply), view=view, private=reply.private)
     view = feedback_view(reply.log_id, reply.others) if reply.kind is Kind.ANSWER else None
     return Outgoing(embed=render.embed(reply), view=view, private=reply.private)

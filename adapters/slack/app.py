@@ -23,7 +23,7 @@ from adapters.slack.delivery import DELIVER_WITHIN, REQUEST_TIMEOUT, deliver, re
 from adapters.slack.settings import SlackSettings
 from bot import replies
 from bot.errors import DeliveryFailed
-from bot.models import AskContext
+from bot.models import AskContext, Entry
 from bot.replies import Reply
 from bot.service import Asked, QABot
 
@@ -206,9 +206,11 @@ def make_vote_handler(bot: QABot, vote: Literal["up", "down"]) -> Handler:
     async def on_vote(ack: Send, action: Payload, body: Payload, respond: Send) -> None:
         await ack()
         async with bot.in_flight.handling("vote", apology(respond, **EPHEMERAL)):
-            log_id = int(render.decode_value(action["value"])["l"])
+            value = render.decode_value(action["value"])
+            log_id = int(value["l"])
             stored = await bot.vote(log_id, action_context(body), vote)
-            thanks = replies.note(replies.THANKS if stored else replies.VOTE_NOT_SAVED)
+            others = _entries(bot, value.get("alt", []))
+            thanks = replies.after_vote(vote, stored, str(value.get("q", "")), others, log_id)
             await respond(**render.render(thanks).as_kwargs(), **EPHEMERAL)
 
     return on_vote
@@ -219,9 +221,9 @@ def make_not_this_handler(bot: QABot) -> Handler:
         await ack()
         async with bot.in_flight.handling("'Not what I asked'", apology(respond, **EPHEMERAL)):
             value = render.decode_value(action["value"])
-            entries = [bot.knowledge.get(str(entry_id)) for entry_id in value.get("alt", [])]
-            found = [entry for entry in entries if entry is not None]
-            message = render.render(replies.others(str(value.get("q", "")), found))
+            found = _entries(bot, value.get("alt", []))
+            log_id = _log_id(value)
+            message = render.render(replies.others(str(value.get("q", "")), found, log_id))
             await respond(**message.as_kwargs(), **EPHEMERAL)
 
     return not_this
@@ -235,7 +237,13 @@ def make_pick_handler(bot: QABot, public: bool, within: float) -> Handler:
         async with bot.in_flight.handling("choosing an answer", apology(respond, **EPHEMERAL)):
             value = render.decode_value(action["value"])
             ctx = action_context(body)
-            asked = await bot.answer_entry(str(value["e"]), ctx, question=value.get("q"))
+            asked = await bot.pick(
+                str(value["e"]),
+                ctx,
+                via=replies.pick_kind(value.get("v")),
+                log_id=_log_id(value),
+                question=str(value.get("q") or "") or None,
+            )
             if asked is None:  # the knowledge changed since the buttons were drawn
                 gone = render.render(replies.note(replies.GONE))
                 await respond(**gone.as_kwargs(), **EPHEMERAL)
@@ -248,6 +256,18 @@ def make_pick_handler(bot: QABot, public: bool, within: float) -> Handler:
             await deliver(respond_with(respond, reply, public=public, asker=ctx.user), within)
 
     return pick
+
+
+def _entries(bot: QABot, entry_ids: list[Any]) -> list[Entry]:
+    """The entries a button names that are still in the knowledge."""
+    entries = [bot.knowledge.get(str(entry_id)) for entry_id in entry_ids]
+    return [entry for entry in entries if entry is not None]
+
+
+def _log_id(value: Payload) -> int | None:
+    """The log id a button carries (older buttons, and unlogged answers, carry none)."""
+    log_id = value.get("l")
+    return int(log_id) if isinstance(log_id, int | str) and str(log_id).isdigit() else None
 
 
 def thread_of(body: Payload) -> str | None:

@@ -81,7 +81,7 @@ def _note(reply: Reply) -> Message:
     blocks = [_section(to_mrkdwn(reply.text))]
     if reply.choices:
         buttons = [
-            _button(c.label(BUTTON_TEXT_LIMIT), f"{PICK}_{i}", _pick_value(c, reply.question))
+            _button(c.label(BUTTON_TEXT_LIMIT), f"{PICK}_{i}", _pick_value(c, reply))
             for i, c in enumerate(reply.choices[:CHOICES_SHOWN])
         ]
         blocks.append({"type": "actions", "block_id": "qabot_choices", "elements": buttons})
@@ -92,19 +92,19 @@ def _note(reply: Reply) -> Message:
     return _message(reply.text, blocks)
 
 
-def _pick_value(choice: Choice, question: str) -> str:
-    return encode_value(e=choice.entry_id, q=question)
+def _pick_value(choice: Choice, reply: Reply) -> str:
+    return encode_value(e=choice.entry_id, q=reply.question, l=reply.log_id, v=reply.picks_are)
 
 
 def _feedback(reply: Reply) -> Block:
     elements = []
+    alternatives = [c.entry_id for c in reply.others]
+    value = encode_value(l=reply.log_id, q=reply.question, alt=alternatives)
     if reply.log_id is not None:  # without a log row there is nothing to attach a vote to
         elements += [
             _button("👍", VOTE_UP, encode_value(l=reply.log_id)),
-            _button("👎", VOTE_DOWN, encode_value(l=reply.log_id)),
+            _button("👎", VOTE_DOWN, value),  # a 👎 offers the runners-up to pick instead
         ]
-    alternatives = [c.entry_id for c in reply.others]
-    value = encode_value(l=reply.log_id, q=reply.question, alt=alternatives)
     elements.append(_button("Not what I asked", NOT_THIS, value))
     return {"type": "actions", "block_id": "qabot_feedback", "elements": elements}
 

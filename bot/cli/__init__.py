@@ -16,12 +16,12 @@ from pathlib import Path
 from dotenv import load_dotenv
 
 from bot import platforms
-from bot.cli import ask, bench, check, db, digest, evaluate, reload, report, tips
+from bot.cli import ask, bench, check, db, digest, evaluate, learn, reload, report, tips
 from bot.errors import BotError, UsageError
 
 log = logging.getLogger(__name__)
 
-CORE_COMMANDS = (ask, check, evaluate, bench, tips, digest, report, db, reload)
+CORE_COMMANDS = (ask, check, evaluate, bench, tips, digest, report, learn, db, reload)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -17,7 +17,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.aliases import add_aliases
 from bot.errors import KnowledgeError
+from bot.knowledge.alias_file import ALIASES_FILE, read_aliases
 from bot.knowledge.base import KnowledgeBase, Problem
 from bot.knowledge.cache import FileRecord, ParseCache, code_version
 from bot.knowledge.files import FileRef, read_list, read_text
@@ -33,7 +35,7 @@ log = logging.getLogger(__name__)
 
 TIPS_FILE = "tips.txt"
 OFF_TOPIC_FILE = "off-topic.txt"
-SIDE_FILES = frozenset({TIPS_FILE, OFF_TOPIC_FILE, "_metadata.yaml"})
+SIDE_FILES = frozenset({TIPS_FILE, OFF_TOPIC_FILE, ALIASES_FILE, "_metadata.yaml"})
 
 
 def open_source(spec: SourceSpec, data_dir: Path | None, base_url: str | None = None) -> Source:
@@ -54,6 +56,7 @@ class _Part:
     off_topic: tuple[str, ...] = ()
     problems: list[Problem] = field(default_factory=list)
     unreadable: list[Problem] = field(default_factory=list)  # what strict loading raises for
+    aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)  # from aliases.yaml
 
 
 class KnowledgeLoader:
@@ -178,6 +181,7 @@ class KnowledgeLoader:
                 part.unreadable += [p for p in record.problems if p.severity == "error"]
         part.curated = self._list_file(found, TIPS_FILE, source, part)
         part.off_topic = self._list_file(found, OFF_TOPIC_FILE, source, part)
+        part.aliases = self._aliases_file(found, source, part)
         return part
 
     def _parse_files(
@@ -260,15 +264,30 @@ class KnowledgeLoader:
             part.unreadable.append(problem)
             return ()
 
+    def _aliases_file(self, found: Walk, source: Source, part: _Part) -> dict[str, tuple[str, ...]]:
+        side = found.side.get(walk_prefix(source) + ALIASES_FILE)
+        if side is None:
+            return {}
+        try:
+            return read_aliases(side.path, ALIASES_FILE, source.spec.name)
+        except KnowledgeError as exc:
+            problem = Problem(ALIASES_FILE, exc.line, "error", exc.reason, source.spec.name)
+            part.problems.append(problem)
+            part.unreadable.append(problem)
+            self._log(problem)
+            return {}
+
     def _build(self) -> KnowledgeBase:
         entries: list[Entry] = []
         problems: list[Problem] = []
         curated: list[str] = []
         off_topic: list[str] = []
         tip_ids: set[str] = set()
+        aliases: dict[str, tuple[str, ...]] = {}
         for source in self.sources:
             part = self._parts[source.spec.name]
             problems += part.problems
+            aliases.update(part.aliases)
             seen: set[tuple[str, int, str]] = set()
             for record in part.records.values():
                 entries += record.entries
@@ -287,6 +306,14 @@ class KnowledgeLoader:
             curated += [_full_id(line, source.spec.name) for line in part.curated]
             off_topic += part.off_topic
         kept, review_problems = review(entries)
+        if aliases:
+            kept = [add_aliases(e, aliases[e.id]) if e.id in aliases else e for e in kept]
+            known = {e.id for e in kept}
+            review_problems += [
+                Problem(ALIASES_FILE, 1, "warning", f"aliases of unknown entry {entry_id!r}")
+                for entry_id in aliases
+                if entry_id not in known
+            ]
         if not kept and self._last is not None and self._last.entries:
             problem = Problem(
                 ".", 0, "error", "no entries found; answering from the last good knowledge"

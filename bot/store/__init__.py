@@ -7,6 +7,8 @@ from bot.store.migrate import LATEST_VERSION
 from bot.store.rows import (
     EventClaim,
     EventRelease,
+    PickRow,
+    PickVia,
     QuestionRow,
     Row,
     VoteRow,
@@ -24,6 +26,8 @@ __all__ = [
     "LogRecord",
     "LoggedQuestion",
     "Outcome",
+    "PickRow",
+    "PickVia",
     "Pruned",
     "QuestionRow",
     "Row",

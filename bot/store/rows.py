@@ -1,8 +1,8 @@
 """Rows the log writer queues, and how a batch of them is written in one transaction.
 
-Every statement is idempotent (log rows and claims are inserted with ON CONFLICT DO NOTHING,
-votes are upserts, releases are deletes), so a batch whose commit was lost can be written
-again without doubling anything.
+Every statement is idempotent (log rows, picks, alias proposals and claims are inserted with
+ON CONFLICT DO NOTHING, votes are upserts, releases are deletes), so a batch whose commit was
+lost can be written again without doubling anything.
 """
 
 from __future__ import annotations
@@ -16,14 +16,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import Table, bindparam, delete
+from sqlalchemy import Table, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.aliases import normalised, tidy_wording, wording_key
 from bot.store import clean, schema
 
 Outcome = Literal["answered", "abstained"]
 Vote = Literal["up", "down"]
+PickVia = Literal["suggestion", "correction", "autocomplete"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +57,27 @@ class VoteRow:
 
 
 @dataclass(frozen=True, slots=True)
+class PickRow:
+    """A member's choice of an entry: kept apart from questions, never counted as one.
+
+    ``question`` is the wording the member had asked (None: read from the log row of
+    ``log_id`` when written). With ``proposes``, the pair (wording, entry) is proposed as an
+    alias, counted once per member.
+    """
+
+    pick_id: int
+    picked_at: dt.datetime
+    platform: str
+    channel: str | None
+    user: str | None
+    log_id: int | None
+    question: str | None
+    entry_id: str
+    via: PickVia
+    proposes: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class EventClaim:
     """An event this process handled, recorded so other processes skip its redeliveries."""
 
@@ -71,7 +94,11 @@ class EventRelease:
     event_id: str
 
 
-Row = QuestionRow | VoteRow | EventClaim | EventRelease
+Row = QuestionRow | VoteRow | PickRow | EventClaim | EventRelease
+
+
+QUESTION_CHARS = schema.QUESTION_MAX_CHARS
+WORDING_CHARS = 500  # alias_proposals.wording
 
 
 def new_log_id() -> int:
@@ -130,6 +157,8 @@ async def write_rows(conn: AsyncConnection, rows: Sequence[Row], salt: str) -> N
             await _questions(conn, [r for r in group if isinstance(r, QuestionRow)], salt)
         elif kind is VoteRow:
             await _votes(conn, [r for r in group if isinstance(r, VoteRow)], salt)
+        elif kind is PickRow:
+            await _picks(conn, [r for r in group if isinstance(r, PickRow)], salt)
         elif kind is EventClaim:
             await _claims(conn, [r for r in group if isinstance(r, EventClaim)])
         else:
@@ -169,6 +198,96 @@ async def _votes(conn: AsyncConnection, rows: list[VoteRow], salt: str) -> None:
         where=fb.c.vote != stmt.excluded.vote,
     )
     await conn.execute(stmt, values)
+
+
+async def _picks(conn: AsyncConnection, rows: list[PickRow], salt: str) -> None:
+    asked = await _asked(conn, {r.log_id for r in rows if r.question is None and r.log_id})
+    values: list[dict[str, Any]] = []
+    proposals: list[dict[str, Any]] = []
+    for r in rows:
+        user_hash = None if r.user is None else hash_user(salt, r.platform, r.user)
+        question = r.question if r.question is not None else asked.get(r.log_id or 0)
+        entry_id = clean.stored_entry_id(r.entry_id)
+        values.append(
+            {
+                "id": r.pick_id,
+                "picked_at": utc(r.picked_at),
+                "platform": clean.key(r.platform, 32),
+                "channel": clean.optional_key(r.channel, 64),
+                "user_hash": user_hash,
+                "log_id": r.log_id,
+                "question": None if question is None else clean.text(question, QUESTION_CHARS),
+                "entry_id": entry_id,
+                "via": r.via,
+            }
+        )
+        if r.proposes and user_hash and question and normalised(question):
+            proposals.append(
+                {
+                    "wording_key": wording_key(question),
+                    "wording": clean.text(tidy_wording(question), WORDING_CHARS),
+                    "entry_id": entry_id,
+                    "user_hash": user_hash,
+                    "at": utc(r.picked_at),
+                }
+            )
+    stmt = upsert(conn, schema.picks).on_conflict_do_nothing(index_elements=["id"])
+    await conn.execute(stmt, _last_per_key(values, ("id",)))
+    if proposals:
+        await _propose(conn, proposals)
+
+
+async def _asked(conn: AsyncConnection, log_ids: set[int]) -> dict[int, str]:
+    """The wordings of logged questions (a pick whose button could not carry it)."""
+    if not log_ids:
+        return {}
+    qlog = schema.question_log
+    found = await conn.execute(select(qlog.c.id, qlog.c.question).where(qlog.c.id.in_(log_ids)))
+    return {int(log_id): str(question) for log_id, question in found}
+
+
+async def _propose(conn: AsyncConnection, proposals: list[dict[str, Any]]) -> None:
+    """One proposal per wording and entry, one proposer row per member (both idempotent)."""
+    table, proposers = schema.alias_proposals, schema.alias_proposers
+    pairs = _last_per_key(
+        (
+            {
+                "wording_key": p["wording_key"],
+                "wording": p["wording"],
+                "entry_id": p["entry_id"],
+                "status": "pending",
+                "created_at": p["at"],
+            }
+            for p in proposals
+        ),
+        ("wording_key", "entry_id"),
+    )
+    stmt = upsert(conn, table).on_conflict_do_nothing(index_elements=["wording_key", "entry_id"])
+    await conn.execute(stmt, pairs)
+    keys = {p["wording_key"] for p in pairs}
+    found = await conn.execute(
+        select(table.c.id, table.c.wording_key, table.c.entry_id).where(
+            table.c.wording_key.in_(keys)
+        )
+    )
+    ids = {(str(key), str(entry)): int(pid) for pid, key, entry in found}
+    members = _last_per_key(
+        (
+            {
+                "proposal_id": ids[(p["wording_key"], p["entry_id"])],
+                "user_hash": p["user_hash"],
+                "proposed_at": p["at"],
+            }
+            for p in proposals
+            if (p["wording_key"], p["entry_id"]) in ids
+        ),
+        ("proposal_id", "user_hash"),
+    )
+    if members:
+        stmt = upsert(conn, proposers).on_conflict_do_nothing(
+            index_elements=["proposal_id", "user_hash"]
+        )
+        await conn.execute(stmt, members)
 
 
 async def _claims(conn: AsyncConnection, rows: list[EventClaim]) -> None:

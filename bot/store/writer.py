@@ -1,4 +1,4 @@
-"""The log writer: question-log, feedback and claim rows are written off the request path.
+"""The log writer: question-log, feedback, pick and claim rows are written off the request path.
 
 Rows go into a bounded in-process queue; one background task writes them in batches, one
 transaction per batch, as fast as the database takes them (a batch is whatever arrived while
@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError
 from bot.errors import StoreError
 from bot.metrics import Health, Metrics
 from bot.store.errors import DATABASE_ERRORS, describe, is_data_error
-from bot.store.rows import EventClaim, EventRelease, QuestionRow, Row
+from bot.store.rows import EventClaim, EventRelease, PickRow, QuestionRow, Row
 from bot.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -285,6 +285,8 @@ def kind_of(row: Row) -> str:
         return "question"
     if isinstance(row, EventClaim | EventRelease):
         return "event"
+    if isinstance(row, PickRow):
+        return "pick"
     return "vote"
 
 

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 
 from discord_support import EPOCH, FUTURE, Connect, a_miss
 from fake_discord import APP_ID, Call, FakeDiscord, click, custom_ids, slash, user
+from sqlalchemy import select
 
 from adapters.discord.client import QAClient
 from adapters.discord.render import LABEL_LIMIT
 from bot.models import Answer
 from bot.replies import SORRY, Choice
 from bot.service import QABot
+from bot.store.alias_store import AliasStore
+from bot.store.schema import picks
 
 EPHEMERAL = 64
 WEBINAR_7 = "Webinar 7: Shipping Course Projects"  # the source label of every fixture entry
@@ -20,6 +24,16 @@ LONG_QUESTION = (
     "What is the single most important thing to keep in mind when you are building an "
     "evaluation dataset for a retrieval augmented generation system in production?"
 )
+
+
+async def picked(qabot: QABot) -> list[tuple[str, str | None, str, int | None]]:
+    """The picks recorded: (via, the wording the member had asked, entry id, log id)."""
+    assert await qabot.flush()
+    async with qabot.store.engine.connect() as conn:
+        rows = await conn.execute(
+            select(picks.c.via, picks.c.question, picks.c.entry_id, picks.c.log_id)
+        )
+        return [(r.via, r.question, r.entry_id, r.log_id) for r in rows]
 
 
 async def interact(fake: FakeDiscord, payload: dict[str, Any]) -> Call:
@@ -107,11 +121,11 @@ async def test_choosing_a_suggestion_answers_that_very_entry(
     chosen = callback.json["data"]["choices"][0]["value"]
     answer = await interact(fake, slash("ask", {"question": chosen}))
     assert answer.json["data"]["embeds"][0]["title"] == LONG_QUESTION
-    assert await qabot.flush()  # the question log is written in the background
-    [logged] = await qabot.store.questions(EPOCH, FUTURE)
+    # A choice from autocomplete is a pick, not a question: the answer rate is not inflated.
     long_id = next(e.id for e in qabot.knowledge.entries if e.question == LONG_QUESTION)
-    assert len(long_id) > 100 and logged.record.entry_id == long_id
-    assert logged.record.score == 1.0
+    assert len(long_id) > 100
+    assert await picked(qabot) == [("autocomplete", None, long_id, None)]
+    assert await qabot.store.questions(EPOCH, FUTURE) == []
 
 
 async def test_a_miss_shows_suggestion_buttons_to_the_asker_only(
@@ -124,9 +138,15 @@ async def test_a_miss_shows_suggestion_buttons_to_the_asker_only(
     labels = [b["label"] for row in data["components"] for b in row["components"]]
     assert labels == [f"{c.entry.question} · {WEBINAR_7}" for c in expected.suggestions]
     # Picking a suggestion posts that answer for everyone.
-    picked = await interact(fake, click(created(fake, callback), custom_ids(data)[1]))
-    assert picked.json["type"] == 4 and not picked.json["data"].get("flags")
-    assert picked.json["data"]["embeds"][0]["title"] == expected.suggestions[1].entry.question
+    chosen = await interact(fake, click(created(fake, callback), custom_ids(data)[1]))
+    assert chosen.json["type"] == 4 and not chosen.json["data"].get("flags")
+    assert chosen.json["data"]["embeds"][0]["title"] == expected.suggestions[1].entry.question
+    # Recorded as a pick after that miss, proposing the member's wording as an alias.
+    [logged] = await qabot.store.questions(EPOCH, FUTURE)
+    entry_id = expected.suggestions[1].entry.id
+    assert await picked(qabot) == [("suggestion", question, entry_id, logged.id)]
+    [proposal] = await AliasStore(qabot.store.engine).proposals()
+    assert (proposal.wording, proposal.entry_id, proposal.members) == (question, entry_id, 1)
 
 
 async def test_votes_are_stored_one_per_member_and_changeable(
@@ -165,6 +185,9 @@ async def test_not_what_i_asked_shows_runners_up_to_the_clicker_and_posts_the_ch
     assert not posted.get("flags")  # posted to the channel
     assert posted["embeds"][0]["title"] == expected.runners_up[0].entry.question
     assert custom_ids(posted)[0].startswith("qa:vote:up:")  # the new answer takes votes too
+    [logged] = await qabot.store.questions(EPOCH, FUTURE)
+    corrected = ("correction", "how do I submit my homework", expected.runners_up[0].entry.id)
+    assert await picked(qabot) == [(*corrected, logged.id)]
 
 
 async def test_buttons_keep_working_after_a_restart(
@@ -198,3 +221,72 @@ async def test_a_failed_response_gets_a_polite_apology(client: QAClient, fake: F
     failed, apology = await fake.wait_for("POST", path, count=2)
     assert failed.json["data"]["embeds"]
     assert apology.json["data"] == {**apology.json["data"], "content": SORRY, "flags": EPHEMERAL}
+
+
+async def test_a_thumbs_down_offers_the_runners_up_and_a_pick_is_a_correction(
+    client: QAClient, fake: FakeDiscord, qabot: QABot
+) -> None:
+    expected = qabot.matcher.ask("how do I submit my homework")
+    assert isinstance(expected, Answer) and expected.runners_up
+    callback = await interact(fake, slash("ask", {"question": "how do I submit my homework"}))
+    answer = created(fake, callback)
+    _, down, _ = custom_ids(answer)
+    offered = await interact(fake, click(answer, down))
+    data = offered.json["data"]
+    assert data["flags"] & EPHEMERAL and data["content"].startswith("Thanks for the feedback!")
+    choice = await interact(fake, click(created(fake, offered), custom_ids(data)[0]))
+    assert choice.json["data"]["embeds"][0]["title"] == expected.runners_up[0].entry.question
+    [logged] = await qabot.store.questions(EPOCH, FUTURE)
+    assert await qabot.store.votes(logged.id) == {"up": 0, "down": 1}
+    corrected = ("correction", "how do I submit my homework", expected.runners_up[0].entry.id)
+    assert await picked(qabot) == [(*corrected, logged.id)]
+
+
+def as_drawn_before(msg: dict[str, Any]) -> dict[str, Any]:
+    """``msg`` with its buttons' custom_ids as drawn before picks were recorded (no log id,
+    no kind of pick, no runners-up on 👎)."""
+    old = copy.deepcopy(msg)
+    for row in old.get("components") or []:
+        for button in row.get("components", []):
+            parts = button["custom_id"].split(":")
+            if parts[1] == "vote":
+                button["custom_id"] = ":".join(parts[:4])
+            elif parts[1] == "other":
+                button["custom_id"] = f"qa:other:{parts[-1]}"
+            elif parts[1] == "pick":
+                button["custom_id"] = f"qa:pick:{parts[2]}"
+    return old
+
+
+async def test_buttons_drawn_before_picks_were_recorded_still_work(
+    client: QAClient, fake: FakeDiscord, qabot: QABot
+) -> None:
+    callback = await interact(fake, slash("ask", {"question": "how do I submit my homework"}))
+    answer = as_drawn_before(created(fake, callback))
+    _, down, other = custom_ids(answer)
+    thanks = await interact(fake, click(answer, down))
+    assert thanks.json["data"]["content"] == "Thanks for the feedback!"
+    others = await interact(fake, click(answer, other))
+    listed = as_drawn_before(created(fake, others))
+    chosen = await interact(fake, click(listed, custom_ids(listed)[0]))
+    assert chosen.json["data"]["embeds"]
+    assert [via for via, *_ in await picked(qabot)] == ["suggestion"]
+
+
+async def test_an_accepted_alias_answers_the_members_wording_from_then_on(
+    client: QAClient, fake: FakeDiscord, qabot: QABot
+) -> None:
+    question, expected = a_miss(qabot)
+    callback = await interact(fake, slash("ask", {"question": question}))
+    wanted = expected.suggestions[1].entry
+    await interact(fake, click(created(fake, callback), custom_ids(callback.json["data"])[1]))
+    assert await qabot.flush()
+    aliases = AliasStore(qabot.store.engine)
+    [proposal] = await aliases.proposals()
+    await aliases.decide(proposal.id, "accepted", qabot.clock())
+    await qabot.reload("qabot learn accept", fetch=False)  # what SIGHUP does in a worker
+
+    again = await interact(fake, slash("ask", {"question": question}, who=user(302, "carol")))
+
+    assert not again.json["data"].get("flags")  # an answer, for everyone
+    assert again.json["data"]["embeds"][0]["title"] == wanted.question

@@ -106,12 +106,14 @@ def test_no_answer_offers_labelled_suggestions_and_limits_their_text() -> None:
     long_q = "Is this a very long question " * 10
     suggestion = Candidate(entry(question=long_q, id="webinars/01#long"), 0.3)
     miss = NoAnswer("<!here> what", NoAnswerReason.LOW_CONFIDENCE, suggestions=(suggestion,))
-    message = render.render(reply_to(miss, None, knowledge_of(suggestion.entry)))
+    message = render.render(reply_to(miss, 42, knowledge_of(suggestion.entry)))
     assert "<!here>" not in shown_text(message)
     button = message.blocks[1]["elements"][0]
     assert len(button["text"]["text"]) <= render.BUTTON_TEXT_LIMIT
     assert button["text"]["text"].endswith(" · Webinar 1: Basics")
-    assert json.loads(button["value"]) == {"e": "webinars/01#long", "q": "<!here> what"}
+    # A pick says what it follows (the logged miss) and what it is, for the alias proposal.
+    value = {"e": "webinars/01#long", "q": "<!here> what", "l": 42, "v": "suggestion"}
+    assert json.loads(button["value"]) == value
 
 
 def test_blocks_never_exceed_fifty() -> None:

@@ -168,21 +168,6 @@ async def test_pruning_removes_old_questions_with_their_feedback(
     assert await bot.store.claim_event("slack", "Ev-old", clock.now)
 
 
-async def test_answer_entry_logs_the_chosen_entry_with_full_confidence(
-    db: Database, clock: Clock
-) -> None:
-    bot = await start(db, clock)
-    chosen = bot.knowledge.entries[3]
-
-    asked = await bot.answer_entry(chosen.id, ALICE)
-
-    assert asked is not None and isinstance(asked.result, Answer)
-    assert asked.result.entry == chosen and asked.result.score == 1.0
-    assert await bot.answer_entry("no/such#entry", ALICE) is None
-    (row,) = await logged(bot, asked.log_id)
-    assert (row["entry_id"], row["score"], row["outcome"]) == (chosen.id, 1.0, "answered")
-
-
 async def test_a_long_running_bot_prunes_once_a_day_in_the_background(
     db: Database, clock: Clock
 ) -> None:
