@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 from collections.abc import AsyncIterator
 
@@ -54,6 +55,10 @@ class SlackConnection:
     async def post_tip(self, tip: Tip) -> str | None:
         assert self._poster is not None, "post_tip before open"
         return await self._poster.post(tip)
+
+    async def find_tip(self, tip: Tip, since: dt.datetime) -> str | None:
+        assert self._poster is not None, "find_tip before open"
+        return await self._poster.find(tip, since)
 
     async def close(self) -> None:
         await self._stack.aclose()
