@@ -73,8 +73,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--database", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument("--rate", type=float, default=100.0, help="requests a second")
     parser.add_argument("--seconds", type=float, default=60.0, help="length of the load run")
-    parser.add_argument("--small", action="store_true",
-                        help=f"CI size: {SMALL_RATE:g}/s x {SMALL_SECONDS:g} s, then --faults")  # fmt: skip
+    small = f"CI size: {SMALL_RATE:g}/s x {SMALL_SECONDS:g} s, then the faults"
+    parser.add_argument("--small", action="store_true", help=small)
     parser.add_argument("--faults", dest="only_faults", action="store_true",
                         help="only the database faults (at --rate), no load run")  # fmt: skip
     parser.add_argument("--matching", help="EMBEDDING_MODEL for the bot (default: its default)")
@@ -104,8 +104,9 @@ async def load_run(
         started = time.monotonic()
         await bot.start(matching_ready=not env)
         health = await bot.health() or {}
+        ready = time.monotonic() - started
         print(f"\nload: {database}, {args.rate:g} req/s x {args.seconds:g} s, "
-              f"matching {health.get('matching')} (ready in {time.monotonic() - started:.1f} s)")  # fmt: skip
+              f"matching {health.get('matching')} (ready in {ready:.1f} s)")  # fmt: skip
         cpu_before, _ = bot.usage()
         began = time.monotonic()
         await bot.load(args.rate, args.seconds)
@@ -113,12 +114,13 @@ async def load_run(
         cpu_after, peak = bot.usage()
         wall = time.monotonic() - began
         await bot.settle()
-        totals = await bot.totals()
+        totals = await bot.finish()
     finally:
         await bot.stop()
     print_totals(totals)
-    print(f"  bot CPU: {cpu_after - cpu_before:.1f} s over {wall:.1f} s "
-          f"({(cpu_after - cpu_before) / wall:.0%} of one core), peak RSS {peak:.0f} MB")  # fmt: skip
+    cpu = cpu_after - cpu_before
+    print(f"  bot CPU: {cpu:.1f} s over {wall:.1f} s ({cpu / wall:.0%} of one core), "
+          f"peak RSS {peak:.0f} MB")  # fmt: skip
     return report(load_checks(totals))
 
 
@@ -173,9 +175,7 @@ def report(checks: list[Check]) -> int:
     return sum(1 for check in checks if not check.ok)
 
 
-def database_url(
-    database: str, root: Path, pg: throwaway_postgres.PostgresServer | None
-) -> str:
+def database_url(database: str, root: Path, pg: throwaway_postgres.PostgresServer | None) -> str:
     if database == "sqlite":
         return f"sqlite:///{root / 'data' / 'qa.sqlite3'}"
     assert pg is not None

@@ -70,7 +70,8 @@ def load_checks(totals: Totals, p99_limit: float = P99_ACK_LIMIT) -> list[Check]
         Check(
             "every question logged exactly once",
             once == questions,
-            f"once {once}, twice+ {more}, missing {never}; dropped metric {totals.dropped:g}",
+            f"once {once}, twice+ {more}, missing {never} {totals.missing()[:5]}; "
+            f"dropped metric {totals.dropped:g}",
         ),
     ]
 
@@ -91,7 +92,8 @@ def fault_checks(totals: Totals, observed: Observed, fault: Fault) -> list[Check
         Check(
             "no log row lost unless counted as overflow",
             more == 0 and never <= totals.dropped,
-            f"logged {once}, twice+ {more}, missing {never}, dropped metric {totals.dropped:g}",
+            f"logged {once}, twice+ {more}, missing {never} {totals.missing()[:5]}, "
+            f"dropped metric {totals.dropped:g}",
         ),
         Check(
             "recovers without a restart",
@@ -145,7 +147,7 @@ async def run_fault(
             traffic.cancel()
     await bot.settle()
     observed.same_process = bot.process.running and bot.process.pid == pid
-    return await bot.totals(), observed
+    return await bot.finish(), observed
 
 
 async def _watch(bot: SlackBot, observed: Observed, seconds: float) -> None:
@@ -193,7 +195,9 @@ class SqliteLock:
 
     async def take(self) -> None:
         def take() -> sqlite3.Connection:
-            conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+            conn = sqlite3.connect(
+                self.path, timeout=10, isolation_level=None, check_same_thread=False
+            )
             conn.execute("BEGIN IMMEDIATE")
             return conn
 

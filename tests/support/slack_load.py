@@ -113,6 +113,10 @@ class Totals:
     def answered_more(self) -> int:
         return sum(1 for n in self.questions if self.answers[n] > 1)
 
+    def missing(self) -> list[int]:
+        """The questions with no log row, by number."""
+        return sorted(n for n in self.questions if not self.logged[n])
+
     def log_counts(self) -> tuple[int, int, int]:
         """(questions logged once, logged more than once, not logged)."""
         once = sum(1 for n in self.questions if self.logged[n] == 1)
@@ -121,9 +125,10 @@ class Totals:
 
 
 def questions() -> list[str]:
-    """Member-style questions from the evaluation set (what members really ask)."""
-    lines = QUESTIONS.read_text(encoding="utf-8").splitlines()
-    return [json.loads(line)["q"] for line in lines if line.strip()]
+    """Member-style questions from the evaluation set (what members really ask); not the small
+    talk ("thanks!"), which gets a friendly note and no log row."""
+    rows = [json.loads(line) for line in QUESTIONS.read_text("utf-8").splitlines() if line]
+    return [row["q"] for row in rows if row.get("expected")]
 
 
 class SlackBot:
@@ -143,6 +148,8 @@ class SlackBot:
         self._numbers = itertools.count(1)
         self._signer = SignatureVerifier(SECRET)
         self._tasks: set[asyncio.Task[None]] = set()
+        self.exit_status: int | None = None
+        self._stopped = False
 
     @property
     def url(self) -> str:
@@ -165,9 +172,7 @@ class SlackBot:
         }
         connector = aiohttp.TCPConnector(limit=0)
         self.http = aiohttp.ClientSession(connector=connector)
-        self.process = await QabotProcess(
-            ["slack", "--http"], env, self.root / "qabot.log"
-        ).start()
+        self.process = await QabotProcess(["slack", "--http"], env, self.root / "qabot.log").start()
         deadline = time.monotonic() + within
         while True:
             health = await self.health()
@@ -329,14 +334,17 @@ class SlackBot:
                 found[int(match.group(1))] += 1
         return found
 
-    async def totals(self) -> Totals:
+    async def finish(self) -> Totals:
+        """Stop the process (SIGTERM: it writes what is queued) and count what it did."""
+        dropped = await self.dropped()
+        await self.stop()
         return Totals(
             sent=list(self.sent),
             questions=set(self.questions),
             answers=self.fake.answers(),
             apologies=sum(self.fake.answers(apologies=True).values()),
             logged=await self.logged(),
-            dropped=await self.dropped(),
+            dropped=dropped,
         )
 
     def usage(self) -> tuple[float, float]:
@@ -352,11 +360,16 @@ class SlackBot:
         return cpu, peak
 
     async def stop(self) -> None:
+        """Idempotent: after ``finish``, or to clean up after an error."""
+        if self._stopped:
+            return
+        self._stopped = True
         with contextlib.suppress(Exception):
             await self.sent_all(5)
         if self.process is not None:
             with contextlib.suppress(AssertionError):
-                await self.process.stop(within=30)
+                self.exit_status = await self.process.stop(within=30)
         if self.http is not None:
             await self.http.close()
+            self.http = None
         await self.fake.close()
