@@ -52,6 +52,7 @@ def _matching_thread() -> concurrent.futures.ThreadPoolExecutor:
         _MATCHING = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="qabot-match")
     return _MATCHING
 
+
 T = TypeVar("T")
 Clock = Callable[[], dt.datetime]
 
