@@ -150,6 +150,7 @@ class SlackBot:
         self._tasks: set[asyncio.Task[None]] = set()
         self.exit_status: int | None = None
         self._stopped = False
+        self.settled = True  # False when ``settle`` gave up waiting
 
     @property
     def url(self) -> str:
@@ -318,6 +319,7 @@ class SlackBot:
             if done and empty and time.monotonic() - still_since >= quiet:
                 return
             await asyncio.sleep(0.2)
+        self.settled = False
 
     async def logged(self) -> Counter[int]:
         """Log rows per question number, read from the database itself."""
