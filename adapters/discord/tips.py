@@ -30,7 +30,7 @@ async def send_tip(client: discord.Client, tip: Tip) -> str:
     return str(message.id)
 
 
-HISTORY_LIMIT = 100  # the channel's recent messages searched for a tip that went out unrecorded
+HISTORY_LIMIT = 100  # the latest messages searched for a tip that went out unrecorded
 
 
 async def find_tip(client: discord.Client, tip: Tip, since: dt.datetime) -> str | None:
@@ -43,7 +43,10 @@ async def find_tip(client: discord.Client, tip: Tip, since: dt.datetime) -> str 
     expected = compose(replies.tip(tip.entry, weekly=True)).embed
     assert expected is not None, "a tip is an embed"
     channel = client.get_partial_messageable(int(tip.channel))
-    async for message in channel.history(limit=HISTORY_LIMIT, after=since):
+    # Newest first: a tip that went out unrecorded is recent, however long ago the slot was.
+    async for message in channel.history(limit=HISTORY_LIMIT):
+        if message.created_at < since:
+            break
         if client.user is None or message.author.id != client.user.id or not message.embeds:
             continue
         shown = message.embeds[0]

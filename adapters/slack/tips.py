@@ -20,7 +20,9 @@ log = logging.getLogger(__name__)
 
 # Message metadata on each weekly tip, read back to tell whether a tip already went out.
 TIP_EVENT = "qabot_tip"
-HISTORY_LIMIT = 200  # one page of the channel's recent history (a week of tips is one message)
+# One page of the channel's history since the slot, newest first: a tip that went out
+# unrecorded is recent, so it is on it unless 200 messages came after it.
+HISTORY_LIMIT = 200
 
 
 class SlackTipPoster:
