@@ -38,6 +38,7 @@ SECRET = "load-signing-secret"
 REPO = Path(__file__).resolve().parents[2]
 QUESTIONS = REPO / "tests" / "eval" / "questions.jsonl"
 NUMBER = re.compile(r"\(#(\d+)\)")
+CLOSING_DROPS = re.compile(r"closing with (\d+) rows not written")  # bot.store.writer.close
 REDELIVER_EVERY = 5  # one mention in five arrives twice, like a Slack retry
 REDELIVER_AFTER = 0.5  # seconds after the first delivery
 LEXICAL_MODES = ("starting", "lexical", "word-vectors")
@@ -337,9 +338,12 @@ class SlackBot:
         return found
 
     async def finish(self) -> Totals:
-        """Stop the process (SIGTERM: it writes what is queued) and count what it did."""
+        """Stop the process (SIGTERM: it writes what is queued) and count what it did; rows it
+        could not write while closing count as dropped (its last words, in its log)."""
         dropped = await self.dropped()
         await self.stop()
+        assert self.process is not None
+        dropped += sum(int(n) for n in CLOSING_DROPS.findall(self.process.output()))
         return Totals(
             sent=list(self.sent),
             questions=set(self.questions),
