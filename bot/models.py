@@ -83,6 +83,7 @@ class Tip:
     platform: str
     channel: str
     week: str  # ISO week, e.g. "2026-W48"
+    claim: str = ""  # the ledger's claim token, carried on the message where the platform can
 
 
 @dataclass(frozen=True, slots=True)

@@ -185,7 +185,9 @@ async def _tip_task(bot: QABot, connection: Connection) -> AsyncIterator[None]:
         return
     scheduler = bot.tip_scheduler(connection.name, connection.tip_channels)
     task = asyncio.create_task(
-        scheduler.run_forever(connection.post_tip), name=f"{connection.name}-tips"
+        # ``find_tip`` (optional, like ``TipPoster.find``) keeps a tip once across crashes.
+        scheduler.run_forever(connection.post_tip, getattr(connection, "find_tip", None)),
+        name=f"{connection.name}-tips",
     )
     task.add_done_callback(_report_crash)
     try:

@@ -8,7 +8,9 @@ the background (``bot.store.writer``), and events are claimed in memory before t
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import datetime as dt
+import functools
 import logging
 import random
 import time
@@ -48,6 +50,19 @@ from bot.store.writer import CLOSE_TIMEOUT, LogWriter
 from bot.tips import TipPool, TipScheduler, TipSource
 
 log = logging.getLogger(__name__)
+
+_MATCHING: concurrent.futures.ThreadPoolExecutor | None = None
+
+
+def _matching_thread() -> concurrent.futures.ThreadPoolExecutor:
+    """One thread for matching with a blocking encoder (created on first use). Questions wait
+    their turn there rather than run side by side: the model uses a core either way, and more
+    threads only take the interpreter from the event loop, which must ack within 3 s."""
+    global _MATCHING
+    if _MATCHING is None:
+        _MATCHING = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="qabot-match")
+    return _MATCHING
+
 
 T = TypeVar("T")
 Clock = Callable[[], dt.datetime]
@@ -241,7 +256,8 @@ class QABot:
         encoder = matcher.encoder
         if encoder is None or not encoder.blocking:
             return match(*args)
-        return await asyncio.to_thread(match, *args)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(_matching_thread(), functools.partial(match, *args))
 
     def complete(self, prefix: str, limit: int = 25, channel: str | None = None) -> list[Entry]:
         """Entry questions for autocomplete; a channel's own course first (CHANNEL_KNOWLEDGE)."""

@@ -2,6 +2,9 @@
 
 The scheduler claims a (platform, channel, ISO week) row under a unique constraint before it
 posts, so any number of processes may run it; the adapter only posts the ``Tip`` it is handed.
+A claim that was left unrecorded (a crash, or a post that failed or timed out) may hide a tip the
+platform did accept: before posting under such a claim, or retrying a post, the scheduler asks
+the platform (``FindTip``) and records the message it finds instead of posting again.
 """
 
 from __future__ import annotations
@@ -27,12 +30,18 @@ POST_ATTEMPTS = 3
 BACKOFF_SECONDS = 2.0
 
 PostTip = Callable[[Tip], Awaitable[str | None]]
+# The reference of this tip's message if the platform already has it (posted since the datetime).
+FindTip = Callable[[Tip, dt.datetime], Awaitable[str | None]]
 Clock = Callable[[], dt.datetime]
 Sleep = Callable[[float], Awaitable[None]]
 
 
 class TipPoster(Protocol):
-    """Posts tips through a platform's Web API (``Platform.tip_poster``, ``bot.platforms``)."""
+    """Posts tips through a platform's Web API (``Platform.tip_poster``, ``bot.platforms``).
+
+    A poster may also have ``find`` (a ``FindTip``): without it, a tip whose post went through
+    but was not recorded (a crash) is posted again after the stale-claim window.
+    """
 
     @property
     def platform(self) -> str:
@@ -152,21 +161,25 @@ class TipScheduler:
         self.backoff = backoff
         self.failed: list[str] = []  # channels whose post failed in the last run_due
 
-    async def run_due(self, post: PostTip) -> list[Tip]:
-        """Post every tip that is due now and not yet posted or claimed; return those posted."""
+    async def run_due(self, post: PostTip, find: FindTip | None = None) -> list[Tip]:
+        """Post every tip that is due now and not yet posted or claimed; return those posted.
+
+        Without ``find`` a tip whose post went through unrecorded is posted again."""
         posted = []
         self.failed = []
         for channel in self.channels:
-            tip = await self._run_channel(channel, post)
+            tip = await self._run_channel(channel, post, find)
             if tip is not None:
                 posted.append(tip)
         return posted
 
-    async def run_forever(self, post: PostTip, *, interval: float = 300) -> None:
+    async def run_forever(
+        self, post: PostTip, find: FindTip | None = None, *, interval: float = 300
+    ) -> None:
         """Check every ``interval`` seconds; errors are logged and retried on the next check."""
         while True:
             try:
-                await self.run_due(post)
+                await self.run_due(post, find)
             except Exception:
                 self.metrics.errors.labels(kind="tip_run").inc()
                 log.exception("weekly tip check failed; retrying in %.0f s", interval)
@@ -190,7 +203,9 @@ class TipScheduler:
             previews.append(TipPreview(channel.channel, slot, week, entry, overdue))
         return previews
 
-    async def _run_channel(self, channel: TipChannel, post: PostTip) -> Tip | None:
+    async def _run_channel(
+        self, channel: TipChannel, post: PostTip, find: FindTip | None
+    ) -> Tip | None:
         now = self.clock()
         slot = channel.slot.in_week_of(now)
         if now < slot:
@@ -209,9 +224,22 @@ class TipScheduler:
         )
         if claim is None:
             return None  # another process posted it, or is posting it right now
-        tip = Tip(entry=entry, platform=self.platform, channel=channel.channel, week=week)
+        tip = Tip(entry, self.platform, channel.channel, week, claim=claim.token)
+        lookup = _Lookup(find, tip, slot)
         try:
-            ref = await self._post_with_retries(post, tip)
+            # A retaken claim may belong to a post the platform accepted: look before posting.
+            ref = await lookup() if claim.retaken else None
+            if ref is not None:
+                await self.ledger.mark_posted(claim, ref, self.clock())
+                log.warning(
+                    "the %s tip for %s/%s was already posted (%s); recorded it, posted nothing",
+                    week,
+                    self.platform,
+                    channel.channel,
+                    ref,
+                )
+                return None
+            ref = await self._post_with_retries(post, tip, lookup)
         except Exception:
             await self.ledger.release(claim)
             self.failed.append(channel.channel)
@@ -223,9 +251,13 @@ class TipScheduler:
         log.info("posted tip %s to %s/%s for %s", entry.id, self.platform, channel.channel, week)
         return tip
 
-    async def _post_with_retries(self, post: PostTip, tip: Tip) -> str | None:
+    async def _post_with_retries(self, post: PostTip, tip: Tip, lookup: _Lookup) -> str | None:
         for attempt in range(1, self.attempts + 1):
             try:
+                if attempt > 1:  # the failed attempt may have reached the channel all the same
+                    found = await lookup()
+                    if found is not None:
+                        return found
                 return await post(tip)
             except Exception as exc:
                 if attempt == self.attempts:
@@ -240,6 +272,31 @@ class TipScheduler:
                 )
                 await self.sleep(delay)
         raise AssertionError("unreachable")  # the loop returns or raises
+
+
+class _Lookup:
+    """Asks the platform for a tip's message; a lookup that fails answers "not there", since a
+    tip posted twice is better than none (the platform may refuse reads the bot lacks rights to).
+    """
+
+    def __init__(self, find: FindTip | None, tip: Tip, since: dt.datetime) -> None:
+        self.find = find
+        self.tip = tip
+        self.since = since
+
+    async def __call__(self) -> str | None:
+        if self.find is None:
+            return None
+        try:
+            return await self.find(self.tip, self.since)
+        except Exception as exc:
+            log.warning(
+                "could not check whether the %s tip is already in %s (%s); posting it",
+                self.tip.week,
+                self.tip.channel,
+                exc,
+            )
+            return None
 
 
 def _posted_before(records: Sequence[TipRecord], week: str, order: Sequence[Entry]) -> list[str]:

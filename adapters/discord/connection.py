@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 from typing import Any
 
 from adapters.discord.client import QAClient, create_bot
 from adapters.discord.digest import send_digest
 from adapters.discord.endpoints import login
 from adapters.discord.settings import DiscordSettings
-from adapters.discord.tips import send_tip
+from adapters.discord.tips import find_tip, send_tip
 from bot.digest import Digest
 from bot.models import Tip
 from bot.service import QABot
@@ -41,6 +42,10 @@ class DiscordConnection:
     async def post_tip(self, tip: Tip) -> str | None:
         assert self.client is not None, "post_tip before open"
         return await send_tip(self.client, tip)
+
+    async def find_tip(self, tip: Tip, since: dt.datetime) -> str | None:
+        assert self.client is not None, "find_tip before open"
+        return await find_tip(self.client, tip, since)
 
     async def post_digest(self, channel: str, digest: Digest) -> str | None:
         assert self.client is not None, "post_digest before open"

@@ -5,6 +5,7 @@ The worker posts with the same ``send_tip``; no gateway connection is needed her
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Sequence
 
@@ -29,6 +30,31 @@ async def send_tip(client: discord.Client, tip: Tip) -> str:
     return str(message.id)
 
 
+HISTORY_LIMIT = 100  # the latest messages searched for a tip that went out unrecorded
+
+
+async def find_tip(client: discord.Client, tip: Tip, since: dt.datetime) -> str | None:
+    """The id of the bot's message carrying this tip, posted since ``since``, if there is one.
+
+    Discord returns no nonce with fetched messages, so the tip is known by its embed: the same
+    entry is the tip of one week only (the rotation goes through every entry first).
+    Needs the Read Message History permission in the channel.
+    """
+    expected = compose(replies.tip(tip.entry, weekly=True)).embed
+    assert expected is not None, "a tip is an embed"
+    channel = client.get_partial_messageable(int(tip.channel))
+    # Newest first: a tip that went out unrecorded is recent, however long ago the slot was.
+    async for message in channel.history(limit=HISTORY_LIMIT):
+        if message.created_at < since:
+            break
+        if client.user is None or message.author.id != client.user.id or not message.embeds:
+            continue
+        shown = message.embeds[0]
+        if (shown.title, shown.author.name) == (expected.title, expected.author.name):
+            return str(message.id)
+    return None
+
+
 class DiscordTipPoster:
     """A ``bot.tips.TipPoster`` that logs in over REST on first use."""
 
@@ -51,6 +77,9 @@ class DiscordTipPoster:
 
     async def post(self, tip: Tip) -> str | None:
         return await send_tip(await self._logged_in(), tip)
+
+    async def find(self, tip: Tip, since: dt.datetime) -> str | None:
+        return await find_tip(await self._logged_in(), tip, since)
 
     async def aclose(self) -> None:
         if self._client is not None:

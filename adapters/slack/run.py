@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -76,6 +77,10 @@ class SlackConnection:
     async def post_digest(self, channel: str, digest: Digest) -> str | None:
         assert self._digests is not None, "post_digest before open"
         return await self._digests.post(channel, digest)
+
+    async def find_tip(self, tip: Tip, since: dt.datetime) -> str | None:
+        assert self._poster is not None, "find_tip before open"
+        return await self._poster.find(tip, since)
 
     async def close(self) -> None:
         await self._stack.aclose()

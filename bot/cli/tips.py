@@ -132,7 +132,7 @@ async def post_due_tips(core: CoreSettings, poster: TipPoster) -> tuple[list[str
     try:
         with reported_store_errors():
             scheduler = bot.tip_scheduler(poster.platform, poster.channels)
-            tips = await scheduler.run_due(poster.post)
+            tips = await scheduler.run_due(poster.post, getattr(poster, "find", None))
         lines = [
             f"posted {t.week} tip to {t.platform} {t.channel}: {t.entry.question}" for t in tips
         ]

@@ -7,13 +7,17 @@ import logging
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.store import clean, schema
 from bot.store.rows import upsert, utc
 
 log = logging.getLogger(__name__)
+
+# A released claim keeps its row with this time: stale at once, so the next run retakes it and
+# asks the platform first (a post that failed may still have gone through).
+RELEASED_AT = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +30,8 @@ class TipClaim:
     channel: str
     week: str
     entry_id: str
+    # Taken over from a claim never recorded as posted: its post may have reached the platform.
+    retaken: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +71,7 @@ class TipLedger:
             "claim_token": token,
             "claimed_at": utc(now),
         }
+        retaken = False
         async with self.engine.begin() as conn:
             stmt = upsert(conn, tips).values(
                 platform=platform, channel=channel, iso_week=week, **values
@@ -86,13 +93,14 @@ class TipLedger:
                     .returning(tips.c.id)
                 )
                 row_id = await conn.scalar(retake)
-                if row_id is not None:
+                retaken = row_id is not None
+                if retaken:
                     log.warning(
                         "re-claimed a stale tip claim for %s/%s %s", platform, channel, week
                     )
         if row_id is None:
             return None
-        return TipClaim(int(row_id), token, platform, channel, week, entry_id)
+        return TipClaim(int(row_id), token, platform, channel, week, entry_id, retaken)
 
     async def mark_posted(self, claim: TipClaim, message_ref: str | None, now: dt.datetime) -> bool:
         """Record the post; False if the claim had gone stale and another process took it."""
@@ -117,11 +125,13 @@ class TipLedger:
         tips = schema.tip_posts
         async with self.engine.begin() as conn:
             await conn.execute(
-                delete(tips).where(
+                update(tips)
+                .where(
                     tips.c.id == claim.id,
                     tips.c.claim_token == claim.token,
                     tips.c.posted_at.is_(None),
                 )
+                .values(claimed_at=utc(RELEASED_AT))
             )
 
     async def records(self, platform: str, channel: str) -> list[TipRecord]:

@@ -172,12 +172,13 @@ class Call:
 class FakeDiscord:
     """A fake Discord: start it, then point the client at ``api_url`` and ``gateway_url``."""
 
-    def __init__(self, token: str = TOKEN) -> None:
+    def __init__(self, token: str = TOKEN, first_id: int = 700000000000000001) -> None:
         self.token = token
         self.calls: list[Call] = []
         self.identify: dict[str, Any] | None = None
         self.messages: dict[int, dict[str, Any]] = {}  # messages the bot created, by id
-        self._ids = itertools.count(700000000000000001)
+        # Ids are snowflakes: a test that reads messages by time passes a first_id made from a time.
+        self._ids = itertools.count(first_id)
         self._seq = itertools.count(1)
         self._changed = asyncio.Condition()
         self._sockets: list[web.WebSocketResponse] = []
@@ -187,6 +188,7 @@ class FakeDiscord:
         self._gates: list[tuple[str, re.Pattern[str], asyncio.Event]] = []
         self._closing = asyncio.Event()
         self.port = 0
+        self._query: dict[str, str] = {}
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -321,6 +323,7 @@ class FakeDiscord:
         body = await request.read()
         data = json.loads(body) if body and request.content_type == "application/json" else None
         await self._record(Call(request.method, path, dict(request.query), data))
+        self._query = dict(request.query)  # for the handlers that read it (no await below)
         if request.headers.get("Authorization") not in (f"Bot {self.token}", None):
             return _json({"message": "401: Unauthorized", "code": 0}, status=401)
         for method, pattern, gate in self._gates:
@@ -354,6 +357,7 @@ class FakeDiscord:
             ("PUT", r"/applications/(\d+)/commands", self._commands),
             ("PUT", r"/applications/(\d+)/guilds/(\d+)/commands", self._commands),
             ("POST", r"/channels/(\d+)/messages", self._create_message),
+            ("GET", r"/channels/(\d+)/messages", self._channel_messages),
             ("POST", r"/interactions/(\d+)/([^/]+)/callback", self._callback),
             ("POST", r"/webhooks/(\d+)/([^/]+)", self._followup),
             ("PATCH", r"/webhooks/(\d+)/([^/]+)/messages/([^/]+)", self._edit_webhook_message),
@@ -388,6 +392,21 @@ class FakeDiscord:
 
     def _create_message(self, data: Any, channel_id: str) -> dict[str, Any]:
         return self._bot_message(data, channel_id)
+
+    def _channel_messages(self, _data: Any, channel_id: str) -> list[dict[str, Any]]:
+        """Newest first, like Discord (``after``, ``before``, ``limit`` from the query)."""
+        query = self._query
+        after = int(query.get("after", 0))
+        before = int(query.get("before", 2**63))
+        found = [
+            m
+            for message_id, m in sorted(self.messages.items())
+            if m["channel_id"] == channel_id and after < message_id < before
+        ]
+        limit = int(query.get("limit", 50))
+        # With ``after``, the messages right after it; else the latest. Either way newest first.
+        chosen = found[:limit] if "after" in query else found[-limit:]
+        return chosen[::-1]
 
     def _callback(self, data: Any, interaction_id: str, _token: str) -> dict[str, Any]:
         kind = data["type"]

@@ -9,3 +9,5 @@ TESTS = Path(__file__).resolve().parents[1]
 for folder in ("slack", "discord"):  # fake_slack, slack_side, fake_discord
     if str(TESTS / folder) not in sys.path:
         sys.path.insert(0, str(TESTS / folder))
+
+from tests.support.throwaway_postgres import throwaway_postgres  # noqa: E402, F401

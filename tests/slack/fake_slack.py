@@ -42,11 +42,13 @@ class FakeSlack:
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     base: str = ""
     refuse_token: bool = False  # answer auth.test with invalid_auth
+    # Messages posted with chat.postMessage, oldest first, per channel (conversations.history).
+    history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     async def start(self) -> FakeSlack:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
-        app.router.add_get("/api/{method}", self._api)  # chat.getPermalink is a GET
+        app.router.add_get("/api/{method}", self._api)  # history and getPermalink are GETs
         app.router.add_post("/response_url/{rid}", self._response_url)
         app.router.add_get("/link", self._socket)
         self._runner = web.AppRunner(app)
@@ -140,7 +142,10 @@ class FakeSlack:
             return {"ok": True, "team_id": TEAM, "user_id": BOT_USER, "bot_id": BOT_ID, "url": ""}
         if method == "chat.postMessage":
             ts = f"{int(time.time())}.{next(self._ts):06d}"
+            self._remember(ts, payload)
             return {"ok": True, "channel": payload.get("channel"), "ts": ts, "message": payload}
+        if method == "conversations.history":
+            return self._history(payload)
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"{int(time.time())}.{next(self._ts):06d}"}
         if method == "chat.getPermalink":
@@ -150,6 +155,28 @@ class FakeSlack:
         if method == "apps.connections.open":
             return {"ok": True, "url": f"{self.base.replace('http', 'ws')}/link"}
         return {"ok": True}
+
+    def _remember(self, ts: str, payload: dict[str, Any]) -> None:
+        # As Slack stores it: metadata (a JSON string in form bodies) comes back as an object.
+        message = {"type": "message", "ts": ts, "bot_id": BOT_ID, "text": payload.get("text", "")}
+        metadata = payload.get("metadata")
+        if isinstance(metadata, str):
+            metadata = json.loads(metadata)
+        if metadata:
+            message["metadata"] = metadata
+        self.history.setdefault(str(payload.get("channel")), []).append(message)
+
+    def _history(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Newest first, from ``oldest`` on; metadata only with ``include_all_metadata``."""
+        oldest = float(payload.get("oldest") or 0)
+        limit = int(payload.get("limit") or 100)
+        with_metadata = str(payload.get("include_all_metadata")).lower() in ("1", "true")
+        found = [
+            m if with_metadata else {k: v for k, v in m.items() if k != "metadata"}
+            for m in reversed(self.history.get(str(payload.get("channel")), []))
+            if float(m["ts"]) > oldest
+        ]
+        return {"ok": True, "messages": found[:limit], "has_more": len(found) > limit}
 
     async def _response_url(self, request: web.Request) -> web.Response:
         payload = await self._payload(request)

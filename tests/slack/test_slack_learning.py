@@ -46,7 +46,9 @@ async def serve(
     async def start() -> tuple[QABot, SlackSide]:
         core, settings = load_slack_settings(environ(tmp_path, fake), mode="http")
         bot = await QABot.start(core, store=db.store())
-        server = TestServer(build_web_app(build_app(bot, settings), SECRET, bot.in_flight), host="127.0.0.1")
+        server = TestServer(
+            build_web_app(build_app(bot, settings), SECRET, bot.in_flight), host="127.0.0.1"
+        )
         await server.start_server()
         started.append((bot, server))
         return bot, SlackSide(http, str(server.make_url("/slack/events")), fake)

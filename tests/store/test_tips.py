@@ -20,11 +20,14 @@ CHANNELS = (TipChannel("C1", MONDAY_9), TipChannel("C2", MONDAY_9), TipChannel("
 
 
 class Channel:
-    """Stands in for the platform: records what was posted, can fail a number of times."""
+    """Stands in for the platform: records what was posted, can fail a number of times.
 
-    def __init__(self, failures: int = 0) -> None:
+    ``lost_replies`` posts that go through but whose reply never arrives (a timeout)."""
+
+    def __init__(self, failures: int = 0, lost_replies: int = 0) -> None:
         self.posted: list[Tip] = []
         self.failures = failures
+        self.lost_replies = lost_replies
 
     async def post(self, tip: Tip) -> str:
         await asyncio.sleep(0)  # let concurrent runs interleave here
@@ -32,7 +35,16 @@ class Channel:
             self.failures -= 1
             raise ConnectionError("platform API unavailable")
         self.posted.append(tip)
+        if self.lost_replies:
+            self.lost_replies -= 1
+            raise TimeoutError("no reply from the platform")
         return f"msg-{len(self.posted)}"
+
+    async def find(self, tip: Tip, since: dt.datetime) -> str | None:
+        for n, posted in enumerate(self.posted, 1):
+            if (posted.channel, posted.week) == (tip.channel, tip.week):
+                return f"msg-{n}"
+        return None
 
 
 def scheduler(
@@ -166,7 +178,8 @@ async def test_a_post_that_keeps_failing_releases_the_week_for_the_next_run(
     run = scheduler(store, knowledge, clock, sleeps, (CHANNELS[0],))
 
     assert await run.run_due(channel.post) == []
-    assert await TipLedger(store.engine).records("slack", "C1") == []
+    (released,) = await TipLedger(store.engine).records("slack", "C1")
+    assert released.posted_at is None
 
     clock.advance(minutes=5)
     assert [t.channel for t in await run.run_due(channel.post)] == ["C1"]
@@ -223,3 +236,48 @@ async def test_run_forever_keeps_checking_at_the_interval(
 
     assert sleeps == [60, 60, 60]
     assert len(channel.posted) == 1
+
+
+async def test_a_post_that_went_through_without_a_reply_is_not_retried(
+    store: Store, knowledge: Knowledge, clock: Clock, sleeps: list[float]
+) -> None:
+    channel = Channel(lost_replies=1)
+
+    posted = await scheduler(store, knowledge, clock, sleeps, (CHANNELS[0],)).run_due(
+        channel.post, channel.find
+    )
+
+    assert [t.channel for t in posted] == ["C1"]
+    assert len(channel.posted) == 1
+    (record,) = await TipLedger(store.engine).records("slack", "C1")
+    assert record.message_ref == "msg-1"
+
+
+async def test_a_released_week_whose_post_went_through_is_recorded_on_the_next_run(
+    db: Database, store: Store, knowledge: Knowledge, clock: Clock, sleeps: list[float]
+) -> None:
+    # The first reply is lost and the retries fail: the week is given back, the tip is there.
+    channel = Channel(lost_replies=1)
+    calls = 0
+
+    async def post_then_fail(tip: Tip) -> str:
+        nonlocal calls
+        calls += 1
+        if calls > 1:
+            raise ConnectionError("platform API unavailable")
+        return await channel.post(tip)
+
+    async def cannot_look(tip: Tip, since: dt.datetime) -> str | None:
+        raise ConnectionError("platform API unavailable")
+
+    run = scheduler(store, knowledge, clock, sleeps, (CHANNELS[0],))
+    assert await run.run_due(post_then_fail, cannot_look) == []
+    assert run.failed == ["C1"]
+
+    clock.advance(minutes=5)
+    again = scheduler(db.store(), knowledge, clock, sleeps, (CHANNELS[0],))
+    assert await again.run_due(channel.post, channel.find) == []
+
+    assert len(channel.posted) == 1
+    (record,) = await TipLedger(store.engine).records("slack", "C1")
+    assert record.posted_at is not None and record.message_ref == "msg-1"

@@ -165,30 +165,38 @@ _SERVER = pytest.StashKey[PostgresServer]()
 def _server(config: pytest.Config) -> PostgresServer:
     if _SERVER in config.stash:
         return config.stash[_SERVER]
-    reason = _unavailable()
+    reason = unavailable()
     if reason:
         if os.environ.get("QABOT_REQUIRE_POSTGRES") == "1":
             pytest.fail(f"{reason} (QABOT_REQUIRE_POSTGRES=1: CI must run these tests)")
         pytest.skip(reason)
+    server = create_server()
+    config.add_cleanup(lambda: remove_server(server))
+    config.stash[_SERVER] = server
+    return server
+
+
+def create_server() -> PostgresServer:
+    """A new server in a temporary folder, started; ``remove_server`` when done. Outside
+    pytest too (``scripts/load_and_faults.py``); check ``unavailable()`` first."""
     run_as = "postgres" if os.geteuid() == 0 else None
     root = Path(tempfile.mkdtemp(prefix="qabot-pg-"))
     if run_as is not None:
         shutil.chown(root, run_as, run_as)
     server = PostgresServer(root, _free_port(), run_as)
-
-    def remove() -> None:
-        server.stop()
-        shutil.rmtree(root, ignore_errors=True)
-
-    config.add_cleanup(remove)
     _run_as(run_as, str(_bin("initdb")), "-D", str(server.data), "-A", "trust", "-U", "postgres",
             "-E", "UTF8", "--no-sync", "--no-instructions")  # fmt: skip
     server.start()
-    config.stash[_SERVER] = server
     return server
 
 
-def _unavailable() -> str | None:
+def remove_server(server: PostgresServer) -> None:
+    server.stop()
+    shutil.rmtree(server.root, ignore_errors=True)
+
+
+def unavailable() -> str | None:
+    """Why no throwaway server can be started here, or None."""
     if not BIN_DIRS:
         return "PostgreSQL's server binaries are not installed (/usr/lib/postgresql/*/bin)"
     if os.geteuid() == 0:
