@@ -84,7 +84,9 @@ async def test_report_figures(store: Store, kb: KnowledgeBase) -> None:
     ]
     never = {e.id for e in report.never_matched}
     assert kb.entries[0].id not in never and kb.entries[1].id not in never
-    assert len(never) == len(kb.entries) - 2
+    assert (len(never), report.never_matched_total) == (10, len(kb.entries) - 2)  # --limit 10
+    # The same percentiles from PostgreSQL's percentile_cont and SQLite's histogram.
+    assert report.latency_ms == ((0.5, 35.0), (0.9, 55.0), (0.99, 59.5))
 
 
 async def test_markdown_is_a_q_and_a_section_the_knowledge_loader_reads(
@@ -121,6 +123,7 @@ async def test_json_and_table_renderings(store: Store, kb: KnowledgeBase) -> Non
     table = render(report, "table")
 
     assert data["questions"] == 6 and data["median_latency_ms"] == 35.0
+    assert data["latency_ms"] == {"p50": 35.0, "p90": 55.0, "p99": 59.5}
     assert data["unanswered"][0] == {
         "question": "How do I install Docker?",
         "count": 3,
@@ -128,8 +131,10 @@ async def test_json_and_table_renderings(store: Store, kb: KnowledgeBase) -> Non
     }
     assert data["most_down_voted"][0]["down_votes"] == 2
     assert len(data["per_day"]) == 5
-    assert "answered: 2 (33%)" in table and "median latency: 35.0 ms" in table
-    assert "     3  How do I install Docker?  (+1 similar)" in table
+    assert "answered: 2 (33%)" in table and "p50 35.0 ms" in table
+    assert "      3  How do I install Docker?  (+1 similar)" in table
+    assert f"Entries never matched ({len(kb.entries) - 2})" in table
+    assert f"  … and {len(kb.entries) - 12} more" in table
 
 
 def test_grouping_keeps_different_questions_apart() -> None:
