@@ -60,8 +60,8 @@ def test_db_upgrade_creates_then_reports_up_to_date(
 
     out = capsys.readouterr().out.splitlines()
     assert out == [
-        "database schema upgraded from version 0 to 5",
-        "database schema is up to date (version 5)",
+        "database schema upgraded from version 0 to 6",
+        "database schema is up to date (version 6)",
     ]
     assert (environment / "qabot.sqlite3").is_file()
 
