@@ -34,10 +34,12 @@ class Draft:
 def drafts_for(report: Report) -> tuple[Draft, ...]:
     """Drafts for the report's unanswered groups (real gaps), then its questions for mentors.
 
-    A mentor question that is also an unanswered group's wording is drafted once, as the group.
+    A mentor question that is also an unanswered group's wording is drafted once, as the group;
+    one that is an off-topic wording is not drafted.
     """
     drafts = [draft_of(group, "unanswered") for group in report.groups]
-    seen = {_fold(w) for g in report.groups for w in (g.question, *g.variants)}
+    known = (*report.groups, *report.off_topic)
+    seen = {_fold(w) for g in known for w in (g.question, *g.variants)}
     drafts += [
         draft_of(group, "mentor")
         for group in report.mentor_questions

@@ -219,17 +219,15 @@ class Extras:
         self.votes: list[Values] = []
         self.picks: list[Values] = []
         self.mentors: list[Values] = []
-        self.wrong = set(log.entry_ids[1:3])  # two answers that many members 👎
+        self.wrong = set(log.entry_ids[3:5])  # two answers most voters 👎
 
     def follow(self, row: Values) -> None:
         log_id, asked_at, _, _, channel, user, question, outcome, entry, _, _ = row
         rng = self.log.rng
         later = asked_at + dt.timedelta(seconds=30)
-        if outcome == "answered" and (rng.random() < VOTE_SHARE or entry in self.wrong):
-            if entry in self.wrong and rng.random() < 0.3:
-                self.votes.append((log_id, user, "down", later))
-            elif entry not in self.wrong:
-                self.votes.append((log_id, user, "down" if rng.random() < 0.3 else "up", later))
+        if outcome == "answered" and rng.random() < VOTE_SHARE:
+            down = rng.random() < (0.8 if entry in self.wrong else 0.2)
+            self.votes.append((log_id, user, "down" if down else "up", later))
         elif outcome == "abstained" and rng.random() < PICK_SHARE:
             pick = rng.choice(self.log.entry_ids)
             self.picks.append(

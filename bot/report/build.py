@@ -13,9 +13,9 @@ import numpy as np
 from bot.errors import UsageError
 from bot.knowledge import KnowledgeBase
 from bot.knowledge.check import scope_hint
-from bot.matching import off_topic_examples
 from bot.meaning import MeaningEncoder
 from bot.models import Entry
+from bot.off_topic import OFF_TOPIC_EXAMPLES
 from bot.report import grouping
 from bot.report.model import (
     DayCount,
@@ -183,7 +183,7 @@ async def _unanswered(
         return grouping.as_groups(spellings, members, limits.wordings), [], "text"
     group_at, off_topic_at = grouping.thresholds(encoder.name)
     vectors = await question_vectors(store, encoder, [s.text for s in spellings])
-    examples = await question_vectors(store, encoder, list(off_topic_examples(knowledge)))
+    examples = await question_vectors(store, encoder, [*OFF_TOPIC_EXAMPLES, *knowledge.off_topic])
     members = grouping.by_meaning(vectors, group_at)
     heads = vectors[[ids[0] for ids in members]] if members else vectors[:0]
     away = grouping.off_topic(heads, examples, off_topic_at)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from bot.drafts import drafts_for, webinar_section
+from bot import drafts  # a module: bot.drafts imports bot.report.model in turn
 from bot.report.model import QuestionGroup, Report, more
 
 Format = Literal["table", "markdown", "json"]
@@ -111,7 +111,7 @@ def render_markdown(report: Report) -> str:
             f"[{flag.entry_id}], for: " + "; ".join(flag.asked)
         )
     title = f"Q&A from the community ({_span(report)})"
-    return webinar_section(drafts_for(report), title=title, notes=notes)
+    return drafts.webinar_section(drafts.drafts_for(report), title=title, notes=notes)
 
 
 def render_json(report: Report) -> str:
