@@ -74,6 +74,7 @@ def run(args: argparse.Namespace) -> int:
                     args.source,
                     encoder=encoder,
                     channel_knowledge=settings.channel_knowledge,
+                    parallel=True,  # this process has the pool to itself
                 )
         finally:
             await store.close()

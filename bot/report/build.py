@@ -45,6 +45,7 @@ async def build_report(
     *,
     encoder: MeaningEncoder | None = None,
     channel_knowledge: Mapping[str, Sequence[str]] | None = None,
+    parallel: bool = False,
 ) -> Report:
     """The report on questions asked in ``[since, until)``.
 
@@ -52,7 +53,9 @@ async def build_report(
     to that part of the knowledge, and the questions to the channels CHANNEL_KNOWLEDGE ties to
     it; when no channel is tied to it, every channel's questions are read. ``encoder`` groups
     unanswered questions by meaning and tells off-topic ones apart; without one they are
-    grouped by their letters.
+    grouped by their letters. ``parallel`` runs the independent queries at once, one
+    connection each (up to five): for ``qabot report``, not for a worker, whose pool is sized
+    for its writer and event claims.
     """
     limits = limits or Limits()
     entries, channels = _scope(knowledge, source, channel_knowledge or {})
@@ -64,19 +67,22 @@ async def build_report(
         asked_in_window = sum(row.count for row in per_day)
         # SQLite reads a window that is most of the log faster by reading the whole table.
         most = store.backend == "sqlite" and asked_in_window * 10 > await queries.logged(conn)
-    # The rest are independent: each on its own connection, so the database runs them at once.
+    # The rest are independent: with ``parallel``, the database runs them at once.
+    turns = asyncio.Semaphore(5 if parallel else 1)
     latency, answered, wordings, all_votes, mentors = await asyncio.gather(
-        _read(store, queries.latency_percentiles, window, asked_in_window),
-        _read(store, queries.answered_per_entry, window),
-        _read(store, queries.abstained_wordings, window, limits.grouped, most_of_the_log=most),
-        _read(store, queries.down_votes, window),
-        _read(store, queries.mentor_questions, window),  # rate-limited: few
+        _read(turns, store, queries.latency_percentiles, window, asked_in_window),
+        _read(turns, store, queries.answered_per_entry, window),
+        _read(
+            turns, store, queries.abstained_wordings, window, limits.grouped, most_of_the_log=most
+        ),
+        _read(turns, store, queries.down_votes, window),
+        _read(turns, store, queries.mentor_questions, window),  # rate-limited: few
     )
     votes = [v for v in all_votes if v.entry_id in by_stored]
     flagged_ids = [
         v.entry_id for v in votes if v.members >= limits.flag_members and v.votes > v.up
     ][: limits.down_voted]
-    voted_questions = await _read(store, queries.down_voted_questions, window, flagged_ids)
+    voted_questions = await _read(turns, store, queries.down_voted_questions, window, flagged_ids)
     groups, off_topic, grouped_by = await _unanswered(store, knowledge, wordings, encoder, limits)
     matched = sorted(
         ((by_stored[e], n) for e, n in answered.items() if e in by_stored),
@@ -123,9 +129,15 @@ async def build_report(
     )
 
 
-async def _read(store: Store, query: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
-    """One of the report's queries, on a connection of its own."""
-    async with store.engine.connect() as conn:
+async def _read(
+    turns: asyncio.Semaphore,
+    store: Store,
+    query: Callable[..., Awaitable[T]],
+    *args: Any,
+    **kwargs: Any,
+) -> T:
+    """One of the report's queries, on a connection of its own when its turn comes."""
+    async with turns, store.engine.connect() as conn:
         await conn.execution_options(read_only=True)  # SQLite: no write lock (engine.py)
         return await query(conn, *args, **kwargs)
 

@@ -60,7 +60,7 @@ async def seed(store: Store, kb: KnowledgeBase) -> None:
 async def test_report_figures(store: Store, kb: KnowledgeBase) -> None:
     await seed(store, kb)
 
-    report = await build_report(store, kb, DAY - dt.timedelta(days=1), UNTIL)
+    report = await build_report(store, kb, DAY - dt.timedelta(days=1), UNTIL, parallel=True)
 
     assert (report.questions, report.answered) == (6, 2)
     assert report.answer_rate == pytest.approx(1 / 3)
