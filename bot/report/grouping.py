@@ -2,11 +2,12 @@
 
 The database hands over the most asked distinct wordings (a few thousand at most). Spelling
 variants (case, punctuation, spaces) are merged first; then each wording, most asked first,
-joins the group whose first wording means nearly the same (cosine similarity of the meaning
-encoder's vectors), or starts a new group. A group whose first wording is close in meaning to
-one of the off-topic examples (``bot.off_topic`` and the knowledge's ``off-topic.txt``) is
-listed apart: no source could answer it and none should. Without an encoder (EMBEDDING_MODEL
-``off``) wordings are grouped by their letters (rapidfuzz) and nothing is called off-topic.
+joins the group of the closest wording before it when the two mean nearly the same (cosine
+similarity of the meaning encoder's vectors), or starts a new group. A group whose first
+wording is close in meaning to one of the off-topic examples (``bot.off_topic`` and the
+knowledge's ``off-topic.txt``) is listed apart: no source could answer it and none should.
+Without an encoder (EMBEDDING_MODEL ``off``) wordings are grouped by their letters (rapidfuzz)
+and nothing is called off-topic.
 """
 
 from __future__ import annotations
@@ -61,21 +62,23 @@ def _most_asked(item: tuple[str, int]) -> tuple[int, str]:
 
 
 def by_meaning(vectors: np.ndarray, threshold: float) -> list[list[int]]:
-    """Indexes of ``vectors`` (unit length, most asked first) grouped by meaning."""
-    heads: list[int] = []
+    """Indexes of ``vectors`` (unit length, most asked first) grouped by meaning.
+
+    A wording joins the group of the closest wording before it when that one is close enough,
+    so "how to install docker on windows" meets "How do I install Docker?" even when the group
+    was started by "docker installation steps?".
+    """
+    group_of: list[int] = []
     members: list[list[int]] = []
-    if len(vectors) == 0:
-        return members
-    head_vectors = np.zeros((len(vectors), vectors.shape[1]), dtype=np.float32)
     for i, vector in enumerate(vectors):
-        if heads:
-            similarity = head_vectors[: len(heads)] @ vector
-            best = int(np.argmax(similarity))
-            if similarity[best] >= threshold:
-                members[best].append(i)
+        if i:
+            similarity = vectors[:i] @ vector
+            closest = int(np.argmax(similarity))
+            if similarity[closest] >= threshold:
+                group_of.append(group_of[closest])
+                members[group_of[closest]].append(i)
                 continue
-        head_vectors[len(heads)] = vector
-        heads.append(i)
+        group_of.append(len(members))
         members.append([i])
     return members
 
