@@ -38,11 +38,13 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.schema import CreateIndex
 
 from bot.cli.options import knowledge_from
 from bot.models import Entry
 from bot.settings import load_core_settings
-from bot.store import Store
+from bot.store import Store, schema
 from bot.store.clean import stored_entry_id
 from bot.store.url import normalise_database_url
 
@@ -245,6 +247,8 @@ def fill_sqlite(path: Path, rows: Iterator[Values], log: LogMaker, replace: bool
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA synchronous=OFF")
     conn.execute("BEGIN IMMEDIATE")
+    for name, _ in log_indexes("sqlite"):
+        conn.execute(f"DROP INDEX IF EXISTS {name}")
     if replace:
         for table in ("question_log", "feedback", "picks", "mentor_requests"):
             conn.execute(f"DELETE FROM {table}")  # fixed table names
@@ -274,6 +278,8 @@ def fill_sqlite(path: Path, rows: Iterator[Values], log: LogMaker, replace: bool
         "requested_at) VALUES (?,?,?,?,?,?)",
         [(m[0], *m[1:5], when(m[5])) for m in extras.mentors],
     )
+    for _, create in log_indexes("sqlite"):
+        conn.execute(create)  # one sorted build instead of a million random inserts
     conn.execute("COMMIT")
     conn.execute("ANALYZE")
     conn.close()
@@ -287,6 +293,8 @@ async def fill_postgres(dsn: str, rows: Iterator[Values], log: LogMaker, replace
         async with conn.transaction():
             if replace:
                 await conn.execute("TRUNCATE question_log, feedback, picks, mentor_requests")
+            for name, _ in log_indexes("postgresql"):
+                await conn.execute(f"DROP INDEX IF EXISTS {name}")
             columns = [
                 "id", "asked_at", "platform", "workspace", "channel", "user_hash",
                 "question", "outcome", "entry_id", "score", "latency_ms",
@@ -317,10 +325,21 @@ async def fill_postgres(dsn: str, rows: Iterator[Values], log: LogMaker, replace
                 records=mentors,
                 columns=["log_id", "platform", "channel", "user_hash", "question", "requested_at"],
             )
+            for _, create in log_indexes("postgresql"):
+                await conn.execute(create)
         await conn.execute("ANALYZE")
     finally:
         await conn.close()
     print(extras_summary(extras), file=sys.stderr)
+
+
+def log_indexes(dialect_name: str) -> list[tuple[str, str]]:
+    """The question log's indexes (name, CREATE statement): dropped while filling, then built."""
+    dialect = sqlite.dialect() if dialect_name == "sqlite" else postgresql.dialect()
+    return [
+        (str(index.name), str(CreateIndex(index).compile(dialect=dialect)))
+        for index in schema.question_log.indexes
+    ]
 
 
 def extras_summary(extras: Extras) -> str:
