@@ -80,13 +80,6 @@ def _log_read(conn: AsyncConnection, sqlite_hint: str) -> tuple[Any, Any]:
     return text(f"question_log {sqlite_hint}"), SimpleNamespace(**columns)
 
 
-def _day(conn: AsyncConnection) -> ColumnElement[object]:
-    asked_at = schema.question_log.c.asked_at
-    if conn.dialect.name == "sqlite":
-        return func.substr(asked_at, 1, 10)  # stored as "YYYY-MM-DD HH:MM:SS.ffffff", in UTC
-    return cast(func.timezone("UTC", asked_at), Date)
-
-
 async def per_day(conn: AsyncConnection, window: Window) -> list[DayOutcome]:
     """Questions per UTC day and outcome.
 

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
 from bot.errors import UsageError
 from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.models import Entry
 from bot.report import build_report, group_questions, parse_since, render
 from bot.store import LogRecord, Store
+from bot.store.schema import question_log
 from tests.store.support import REPO
 
 DAY = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
@@ -152,6 +155,16 @@ def test_grouping_keeps_different_questions_apart() -> None:
         ("How do I submit homework?", 2),
         ("When is the deadline?", 1),
     ]
+
+
+async def test_a_report_reading_does_not_hold_up_the_bots_writes(store: Store) -> None:
+    async with store.engine.connect() as report:
+        await report.execution_options(read_only=True)
+        assert await report.scalar(select(func.count()).select_from(question_log)) == 0
+        # The report's transaction is open; on SQLite it used to hold the write lock.
+        record = LogRecord(DAY, "slack", "T1", "C1", "u1", "still logged?", "abstained", None, 0, 1)
+        log_id = await asyncio.wait_for(store.log_question(record), 10)
+    assert log_id
 
 
 @pytest.mark.parametrize(
