@@ -101,7 +101,10 @@ def render_markdown(report: Report) -> str:
     ]
     tail = more(len(report.groups), report.groups_total)
     if tail:
-        notes.append(f"Drafts for the {len(report.groups)} most asked gaps; {tail} (--limit).")
+        notes.append(
+            f"Drafts for the {len(report.groups)} most asked gaps; {tail}"
+            " (a higher limit shows them)."
+        )
     if report.off_topic:
         notes.append("Off-topic questions, not drafted:")
         notes += [f"- asked {g.count}x: {g.question}" for g in report.off_topic]
