@@ -70,8 +70,14 @@ def _sqlite_engine(url: URL, extra: dict[str, Any]) -> AsyncEngine:
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(conn: Any) -> None:
         # A connection may ask to wait longer for the lock (migrations); the rest use the default.
-        wait = conn.get_execution_options().get("busy_timeout", SQLITE_BUSY_TIMEOUT)
+        options = conn.get_execution_options()
+        wait = options.get("busy_timeout", SQLITE_BUSY_TIMEOUT)
         conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(wait * 1000)}")
+        if options.get("read_only"):
+            # A long read (qabot report) must not hold the write lock: in WAL mode a plain
+            # BEGIN reads a snapshot beside the writer and beside other readers.
+            conn.exec_driver_sql("BEGIN")
+            return
         # Take the write lock up front: a deferred transaction that later writes can fail with
         # "database is locked" without waiting, which would break claims under concurrency.
         conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -61,7 +61,10 @@ question_log = Table(
     Column("entry_id", String(ENTRY_ID_MAX_CHARS)),
     Column("score", Float, nullable=False),
     Column("latency_ms", Float, nullable=False),
-    Index("ix_question_log_asked_at", "asked_at"),
+    # Each index serves one of the report's aggregates (revision 0006).
+    Index("ix_question_log_asked_at_outcome", "asked_at", "outcome", "channel"),
+    Index("ix_question_log_outcome_entry", "outcome", "entry_id", "asked_at", "channel"),
+    Index("ix_question_log_latency", "latency_ms", "asked_at", "channel"),
 )
 
 # No foreign key to question_log: a vote may be written before its answer's row, which waits

@@ -10,6 +10,7 @@ import pytest
 
 from bot.cli import main
 from bot.cli import tips as tips_cli
+from bot.knowledge import load_knowledge
 from bot.models import Tip
 from bot.schedule import parse_weekly_slot
 from bot.settings import TipChannel
@@ -60,8 +61,8 @@ def test_db_upgrade_creates_then_reports_up_to_date(
 
     out = capsys.readouterr().out.splitlines()
     assert out == [
-        "database schema upgraded from version 0 to 5",
-        "database schema is up to date (version 5)",
+        "database schema upgraded from version 0 to 6",
+        "database schema is up to date (version 6)",
     ]
     assert (environment / "qabot.sqlite3").is_file()
 
@@ -122,3 +123,18 @@ def test_tips_post_posts_once_and_exits_0_when_already_posted(
     assert out[1] == "no tips due (not yet time, or already posted this week)"
     assert len(first.posted) == 1 and second.posted == []
     assert first.closed and second.closed
+
+
+def test_report_lists_stop_at_the_limit_and_say_how_many_more(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    entries = len(load_knowledge(REPO / "knowledge" / "webinars").entries)
+
+    assert main(["report", "--since", "2d", "--limit", "3"]) == 0
+    table = capsys.readouterr().out
+    assert main(["report", "--since", "2d", "--source", "nowhere"]) == 2
+
+    assert f"Entries never matched ({entries})" in table
+    assert f"  … and {entries - 3} more" in table
+    assert len(table.splitlines()) < 40
+    assert "--source 'nowhere' names no part of the knowledge" in capsys.readouterr().err

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
 from bot.errors import UsageError
 from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.models import Entry
 from bot.report import build_report, group_questions, parse_since, render
 from bot.store import LogRecord, Store
+from bot.store.schema import question_log
 from tests.store.support import REPO
 
 DAY = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
@@ -60,7 +63,7 @@ async def seed(store: Store, kb: KnowledgeBase) -> None:
 async def test_report_figures(store: Store, kb: KnowledgeBase) -> None:
     await seed(store, kb)
 
-    report = await build_report(store, kb, DAY - dt.timedelta(days=1), UNTIL)
+    report = await build_report(store, kb, DAY - dt.timedelta(days=1), UNTIL, parallel=True)
 
     assert (report.questions, report.answered) == (6, 2)
     assert report.answer_rate == pytest.approx(1 / 3)
@@ -84,7 +87,9 @@ async def test_report_figures(store: Store, kb: KnowledgeBase) -> None:
     ]
     never = {e.id for e in report.never_matched}
     assert kb.entries[0].id not in never and kb.entries[1].id not in never
-    assert len(never) == len(kb.entries) - 2
+    assert (len(never), report.never_matched_total) == (10, len(kb.entries) - 2)  # --limit 10
+    # The same percentiles from PostgreSQL's percentile_cont and SQLite's histogram.
+    assert report.latency_ms == ((0.5, 35.0), (0.9, 55.0), (0.99, 59.5))
 
 
 async def test_markdown_is_a_q_and_a_section_the_knowledge_loader_reads(
@@ -121,6 +126,7 @@ async def test_json_and_table_renderings(store: Store, kb: KnowledgeBase) -> Non
     table = render(report, "table")
 
     assert data["questions"] == 6 and data["median_latency_ms"] == 35.0
+    assert data["latency_ms"] == {"p50": 35.0, "p90": 55.0, "p99": 59.5}
     assert data["unanswered"][0] == {
         "question": "How do I install Docker?",
         "count": 3,
@@ -128,8 +134,10 @@ async def test_json_and_table_renderings(store: Store, kb: KnowledgeBase) -> Non
     }
     assert data["most_down_voted"][0]["down_votes"] == 2
     assert len(data["per_day"]) == 5
-    assert "answered: 2 (33%)" in table and "median latency: 35.0 ms" in table
-    assert "     3  How do I install Docker?  (+1 similar)" in table
+    assert "answered: 2 (33%)" in table and "p50 35.0 ms" in table
+    assert "      3  How do I install Docker?  (+1 similar)" in table
+    assert f"Entries never matched ({len(kb.entries) - 2})" in table
+    assert f"  … and {len(kb.entries) - 12} more" in table
 
 
 def test_grouping_keeps_different_questions_apart() -> None:
@@ -147,6 +155,16 @@ def test_grouping_keeps_different_questions_apart() -> None:
         ("How do I submit homework?", 2),
         ("When is the deadline?", 1),
     ]
+
+
+async def test_a_report_reading_does_not_hold_up_the_bots_writes(store: Store) -> None:
+    async with store.engine.connect() as report:
+        await report.execution_options(read_only=True)
+        assert await report.scalar(select(func.count()).select_from(question_log)) == 0
+        # The report's transaction is open; on SQLite it used to hold the write lock.
+        record = LogRecord(DAY, "slack", "T1", "C1", "u1", "still logged?", "abstained", None, 0, 1)
+        log_id = await asyncio.wait_for(store.log_question(record), 10)
+    assert log_id
 
 
 @pytest.mark.parametrize(
