@@ -15,7 +15,7 @@ from bot.knowledge import KnowledgeBase
 from bot.knowledge.check import scope_hint
 from bot.meaning import MeaningEncoder
 from bot.models import Entry
-from bot.off_topic import OFF_TOPIC_EXAMPLES
+from bot.off_topic import NOT_ABOUT_THE_COURSE
 from bot.report import grouping
 from bot.report.model import (
     DayCount,
@@ -196,7 +196,7 @@ async def _unanswered(
         return grouping.as_groups(spellings, members, limits.wordings), [], "text"
     group_at, off_topic_at = grouping.thresholds(encoder.name)
     vectors = await question_vectors(store, encoder, [s.text for s in spellings])
-    examples = await question_vectors(store, encoder, [*OFF_TOPIC_EXAMPLES, *knowledge.off_topic])
+    examples = await question_vectors(store, encoder, [*NOT_ABOUT_THE_COURSE, *knowledge.off_topic])
     members = grouping.by_meaning(vectors, group_at)
     heads = vectors[[ids[0] for ids in members]] if members else vectors[:0]
     away = grouping.off_topic(heads, examples, off_topic_at)

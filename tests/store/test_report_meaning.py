@@ -101,6 +101,7 @@ async def test_gaps_are_grouped_by_meaning_and_off_topic_is_listed_apart(
     together = [{g.question, *g.variants} for g in (*report.groups, *report.off_topic)]
     assert not any(FREE in words and COPILOT in words for words in together)
     assert COPILOT in {g.question for g in report.groups}
+    assert FREE in {g.question for g in report.groups}  # course logistics: a gap to fill
     assert WEATHER in {w for g in report.off_topic for w in (g.question, *g.variants)}
     assert report.grouped_by == model.name
     assert "### How do I install Docker?\n\nTODO" in markdown
