@@ -8,7 +8,7 @@ lay it out. ``bot.digest_schedule`` posts it once a week.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -39,6 +39,9 @@ MENTORS_ASKED = "The mentors were asked in"
 MENTORS_SHOWN = 10
 
 EntryLookup = Callable[[str], Entry | None]
+# Wordings (most asked first) -> groups of their indexes by meaning, off-topic ones left out:
+# ``bot.report.meaning_clusters`` with the bot's encoder.
+GroupByMeaning = Callable[[Sequence[str]], Awaitable[list[list[int]] | None]]
 
 
 # --- what a digest is --------------------------------------------------------------------
@@ -235,22 +238,28 @@ def _members(n: int) -> str:
 
 
 def group_wordings(
-    wordings: Sequence[queries.Wording], sent: Sequence[queries.SentToMentors] = ()
+    wordings: Sequence[queries.Wording],
+    sent: Sequence[queries.SentToMentors] = (),
+    clusters: Sequence[Sequence[int]] | None = None,
 ) -> list[UnansweredGroup]:
-    """Wordings with the same content words (stemmed, any order) are one question.
+    """Missed wordings grouped into questions, most asked first.
 
-    A cheap grouping that needs no model; ``qabot report`` groups by meaning. A group a member
-    sent to the mentors comes first, with that member's wording first: the mentors' reply is
-    the answer to draft, and the wording its first alias.
+    ``clusters`` (indexes of ``wordings``) come from grouping by meaning, as ``qabot report``
+    does; without them, wordings with the same content words (stemmed, any order) are one
+    question. A group a member sent to the mentors comes first, with that member's wording
+    first: the mentors' reply is the answer to draft, and the wording its first alias.
     """
-    groups: dict[frozenset[str], list[queries.Wording]] = {}
-    for wording in wordings:
-        groups.setdefault(_key(wording.question), []).append(wording)
-    asked = {_key(m.question): m for m in reversed(sent)}  # the first request of a group wins
+    if clusters is None:
+        by_key: dict[frozenset[str], list[queries.Wording]] = {}
+        for wording in wordings:
+            by_key.setdefault(_key(wording.question), []).append(wording)
+        clustered = list(by_key.values())
+    else:
+        clustered = [[wordings[i] for i in ids] for ids in clusters]
     found = []
-    for key, members in groups.items():
+    for members in clustered:
         texts = [w.question for w in sorted(members, key=lambda w: -w.times)]
-        mentor = asked.get(key)
+        mentor = _sent_for(texts, sent)
         if mentor is not None:
             texts = [mentor.question, *(t for t in texts if t != mentor.question)]
         found.append(
@@ -266,18 +275,35 @@ def group_wordings(
     )
 
 
+def _sent_for(
+    texts: Sequence[str], sent: Sequence[queries.SentToMentors]
+) -> queries.SentToMentors | None:
+    """The first mentor request among a group's wordings (same words, any order)."""
+    keys = {_key(text) for text in texts}
+    return next((m for m in sent if _key(m.question) in keys), None)
+
+
 def _key(question: str) -> frozenset[str]:
     return frozenset(stem(word) for word in content_words(question)) or frozenset({question})
 
 
 async def gather_facts(
-    engine: AsyncEngine, until: dt.datetime, lookup: EntryLookup, *, week: str | None = None
+    engine: AsyncEngine,
+    until: dt.datetime,
+    lookup: EntryLookup,
+    *,
+    week: str | None = None,
+    by_meaning: GroupByMeaning | None = None,
 ) -> DigestFacts:
     """Read the figures for the 7 days before ``until``."""
     since = until - WEEK
     now, before = await queries.week_counts(engine, since, until)
     sent = await queries.sent_to_mentors(engine, since, until, MENTORS_SHOWN)
-    groups = group_wordings(await queries.unanswered_wordings(engine, since, until), sent)
+    wordings = sorted(
+        await queries.unanswered_wordings(engine, since, until), key=lambda w: -w.times
+    )
+    clusters = None if by_meaning is None else await by_meaning([w.question for w in wordings])
+    groups = group_wordings(wordings, sent, clusters)
     down = await queries.most_down_voted(engine, since, until, DOWN_VOTED_SHOWN)
     pending, proposals = await queries.pending_proposals(engine, PROPOSALS_SHOWN)
 

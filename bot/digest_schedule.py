@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.digest import Digest, EntryLookup, compose_digest, gather_facts
+from bot.digest import Digest, EntryLookup, GroupByMeaning, compose_digest, gather_facts
 from bot.metrics import Metrics
+from bot.report import meaning_clusters
 from bot.schedule import iso_week
 from bot.settings import TipChannel
 from bot.store.digest_ledger import DigestLedger
@@ -52,6 +53,7 @@ class DigestScheduler:
         *,
         engine: AsyncEngine,
         lookup: EntryLookup,
+        by_meaning: GroupByMeaning | None = None,
         platform: str,
         channels: Sequence[TipChannel],
         clock: Clock,
@@ -64,6 +66,7 @@ class DigestScheduler:
         self.engine = engine
         self.ledger = DigestLedger(engine)
         self.lookup = lookup
+        self.by_meaning = by_meaning
         self.platform = platform
         self.channels = tuple(channels)
         self.clock = clock
@@ -77,7 +80,8 @@ class DigestScheduler:
     async def preview(self) -> Digest:
         """The digest as it would read now (the 7 days up to now); claims nothing."""
         now = self.clock()
-        return compose_digest(await gather_facts(self.engine, now, self.lookup))
+        facts = await gather_facts(self.engine, now, self.lookup, by_meaning=self.by_meaning)
+        return compose_digest(facts)
 
     async def run_due(self, post: PostDigest) -> list[PostedDigest]:
         """Post every digest that is due and not yet posted or claimed; return those posted."""
@@ -114,7 +118,9 @@ class DigestScheduler:
             log.debug("the %s digest for %s/%s is posted", week, self.platform, channel.channel)
             return None
         try:
-            facts = await gather_facts(self.engine, slot, self.lookup, week=week)
+            facts = await gather_facts(
+                self.engine, slot, self.lookup, week=week, by_meaning=self.by_meaning
+            )
             digest = compose_digest(facts)
             ref = await with_retries(
                 lambda: post(channel.channel, digest),
@@ -135,10 +141,23 @@ class DigestScheduler:
 
 
 def digest_scheduler(bot: QABot, platform: str, channels: Sequence[TipChannel]) -> DigestScheduler:
-    """The scheduler for a platform's host channels, over the bot's store and knowledge."""
+    """The scheduler for a platform's host channels, over the bot's store and knowledge.
+
+    Missed questions are grouped by meaning with the matcher's encoder, as in ``qabot report``.
+    """
+
+    async def by_meaning(texts: Sequence[str]) -> list[list[int]] | None:
+        encoder = bot.matcher.encoder
+        if encoder is None or not encoder.blocking:
+            # Word vectors (or none) until the sentence model is on: the word vectors' sums
+            # put "how do I pay?" near "how are you?", so group by content words instead.
+            return None
+        return await meaning_clusters(bot.store, bot.knowledge, texts, encoder)
+
     return DigestScheduler(
         engine=bot.store.engine,
         lookup=lambda entry_id: bot.knowledge.get(entry_id),
+        by_meaning=by_meaning,
         platform=platform,
         channels=channels,
         clock=bot.clock,

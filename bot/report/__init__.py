@@ -7,7 +7,7 @@ is a ``## Q&A`` section of drafts (``bot.drafts``) ready to paste into a knowled
 
 from __future__ import annotations
 
-from bot.report.build import build_report, question_vectors
+from bot.report.build import build_report, meaning_clusters, question_vectors
 from bot.report.grouping import group_questions
 from bot.report.model import (
     DayCount,
@@ -30,6 +30,7 @@ __all__ = [
     "Report",
     "build_report",
     "group_questions",
+    "meaning_clusters",
     "parse_since",
     "question_vectors",
     "render",

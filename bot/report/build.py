@@ -209,6 +209,21 @@ async def _unanswered(
     )
 
 
+async def meaning_clusters(
+    store: Store, knowledge: KnowledgeBase, texts: Sequence[str], encoder: MeaningEncoder
+) -> list[list[int]]:
+    """Indexes of ``texts`` (most asked first) grouped by meaning as the report groups them;
+    groups that are not about the course (weather, salary, small talk) are left out."""
+    if not texts:
+        return []
+    group_at, off_topic_at = grouping.thresholds(encoder.name)
+    vectors = await question_vectors(store, encoder, texts)
+    examples = await question_vectors(store, encoder, [*NOT_ABOUT_THE_COURSE, *knowledge.off_topic])
+    members = grouping.by_meaning(vectors, group_at)
+    away = grouping.off_topic(vectors[[ids[0] for ids in members]], examples, off_topic_at)
+    return [ids for ids, out in zip(members, away, strict=True) if not out]
+
+
 async def question_vectors(
     store: Store, encoder: MeaningEncoder, texts: Sequence[str]
 ) -> np.ndarray:

@@ -11,10 +11,11 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
+from bot.digest import gather_facts
 from bot.drafts import drafts_for, faq_file
 from bot.errors import UsageError
 from bot.knowledge import KnowledgeBase, load_knowledge
-from bot.report import Limits, build_report, render
+from bot.report import Limits, build_report, meaning_clusters, render
 from bot.report.grouping import by_meaning
 from bot.semantic import CachedEncoder
 from bot.sentence_model import load_sentence_model
@@ -229,3 +230,19 @@ async def test_one_source_and_the_channels_tied_to_it(store: Store, kb: Knowledg
     assert untied.channels is None and untied.questions == 3  # no channel tied: all of them
     with pytest.raises(UsageError, match="--source 'nope'"):
         await build_report(store, both, SINCE, UNTIL, None, "nope")
+
+
+async def test_the_weekly_digest_groups_missed_questions_by_meaning_like_the_report(
+    store: Store, kb: KnowledgeBase, model: CachedEncoder
+) -> None:
+    await ask(store, [FREE, "do I have to pay for the course?", COPILOT, WEATHER])
+
+    async def by_meaning(texts: Sequence[str]) -> list[list[int]]:
+        return await meaning_clusters(store, kb, texts, model)
+
+    facts = await gather_facts(store.engine, UNTIL, kb.get, by_meaning=by_meaning)
+
+    groups = [set(group.wordings) for group in facts.unanswered]
+    assert {FREE, "do I have to pay for the course?"} in groups
+    assert {COPILOT} in groups
+    assert not any(WEATHER in group for group in groups)  # not about the course: no draft
