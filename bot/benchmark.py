@@ -8,17 +8,25 @@ generated text. Queries are entry questions with a word dropped and a typo.
 from __future__ import annotations
 
 import gc
+import json
+import os
 import random
+import shutil
 import statistics
+import subprocess
+import sys
 import time
 import tracemalloc
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from bot.knowledge import KnowledgeBase
+from bot.matcher_cache import MatcherCache
 from bot.matching import Matcher
 from bot.meaning import MeaningEncoder
 from bot.models import Entry
+from bot.settings import DEFAULT_THRESHOLD
 
 WARM_UP = 200  # questions asked before measuring, as a running bot has seen some
 
@@ -135,3 +143,105 @@ def measure(
     latencies.sort()
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
     return Figures(len(entries), build, memory, statistics.median(latencies), p99, len(queries))
+
+
+# --- starts, measured in fresh processes (``bot.start_probe``) --------------------------------
+
+COURSE_METADATA = 'course: bench\ncourse_name: "Benchmark Course"\nsections:\n'
+SECTION_SIZE = 500  # FAQ files per section folder
+
+
+def write_corpus(entries: Sequence[Entry], folder: Path) -> Path:
+    """``entries`` as course-FAQ files under ``folder`` (written once: a marker says it is
+    complete); the knowledge folder to load."""
+    done = folder / ".complete"
+    if done.is_file() and done.read_text() == str(len(entries)):
+        return folder
+    if folder.exists():
+        shutil.rmtree(folder)
+    course = folder / "_questions" / "bench"
+    sections = range((len(entries) + SECTION_SIZE - 1) // SECTION_SIZE)
+    course.mkdir(parents=True)
+    (course / "_metadata.yaml").write_text(
+        COURSE_METADATA + "".join(f'  - id: s{s}\n    name: "Section {s}"\n' for s in sections)
+    )
+    for s in sections:
+        (course / f"s{s}").mkdir()
+    for i, entry in enumerate(entries):
+        front = f"---\nid: 'e{i}'\nquestion: {json.dumps(entry.question)}\n---\n\n"
+        (course / f"s{i // SECTION_SIZE}" / f"{i:06d}.md").write_text(front + entry.answer + "\n")
+    done.write_text(str(len(entries)))
+    return folder
+
+
+@dataclass(frozen=True, slots=True)
+class Start:
+    """A start's figures, as ``bot.start_probe`` prints them."""
+
+    figures: dict[str, float]
+
+    def __getitem__(self, name: str) -> float:
+        return float(self.figures.get(name, float("nan")))
+
+
+def probe_start(
+    knowledge: Path | None,
+    data_dir: Path,
+    question: str,
+    *,
+    embedding_model: str | None = None,
+    wait_sentence: bool = False,
+    reload_file: Path | None = None,
+) -> Start:
+    """Start the bot in a new process and measure it (``bot.start_probe``)."""
+    env = {k: v for k, v in os.environ.items() if k not in _BOT_VARIABLES}
+    env["DATA_DIR"] = str(data_dir)
+    if knowledge is not None:
+        env["KNOWLEDGE_DIR"] = str(knowledge)
+    if embedding_model:
+        env["EMBEDDING_MODEL"] = embedding_model
+    command = [sys.executable, "-m", "bot.start_probe", "--question", question]
+    if wait_sentence:
+        command.append("--wait-sentence")
+    if reload_file is not None:
+        command += ["--reload-file", str(reload_file)]
+    command += ["--spawned", repr(time.time())]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"the start probe failed: {done.stderr.strip()[-2000:]}")
+    return Start(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+# What a probe must not inherit: it runs on its own knowledge, data and SQLite store.
+_BOT_VARIABLES = frozenset(
+    {"DATA_DIR", "KNOWLEDGE_DIR", "EMBEDDING_MODEL", "DATABASE_URL", "CHANNEL_KNOWLEDGE"}
+)
+
+
+def stored_matcher(
+    knowledge: KnowledgeBase, encoder: MeaningEncoder | None, cache_dir: Path
+) -> tuple[Matcher, bool]:
+    """The matcher from the cache when it is there, else built (and cached); and whether it
+    came from the cache."""
+    cache = MatcherCache(cache_dir)
+    matcher = cache.load(knowledge, DEFAULT_THRESHOLD, encoder)
+    if matcher is not None:
+        return matcher, True
+    matcher = Matcher(knowledge, DEFAULT_THRESHOLD, encoder)
+    cache.save(matcher)
+    return matcher, False
+
+
+def latencies(matcher: Matcher, entries: Sequence[Entry], queries: Sequence[str]) -> Figures:
+    """p50 and p99 of ``ask`` on a warm matcher (memory and build time not measured)."""
+    for query in queries_for(entries, WARM_UP, seed=99):
+        matcher.ask(query)
+    times = []
+    for query in queries:
+        started = time.perf_counter()
+        matcher.ask(query)
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
+    nan = float("nan")
+    return Figures(len(entries), nan, nan, statistics.median(times), p99, len(queries))

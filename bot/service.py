@@ -25,6 +25,7 @@ from bot.knowledge import (
     entry_id_mapping,
 )
 from bot.live_knowledge import LiveKnowledge
+from bot.matcher_cache import MatcherCache
 from bot.matching import Matcher
 from bot.metrics import Metrics, process_metrics
 from bot.models import Answer, AskContext, Entry, NoAnswer
@@ -127,6 +128,7 @@ class QABot:
             target=target,
             metrics=metrics,
             vector_store=store if settings.database_url and unavailable is None else None,
+            matcher_cache=MatcherCache(settings.data_dir / "matcher"),
         )
         await live.start()
         check_channel_knowledge(live.current.knowledge, settings.channel_knowledge)
