@@ -22,11 +22,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot.knowledge import KnowledgeBase
-from bot.matcher_cache import MatcherCache
 from bot.matching import Matcher
 from bot.meaning import MeaningEncoder
 from bot.models import Entry
-from bot.settings import DEFAULT_THRESHOLD
 
 WARM_UP = 200  # questions asked before measuring, as a running bot has seen some
 
@@ -192,9 +190,12 @@ def probe_start(
     embedding_model: str | None = None,
     wait_sentence: bool = False,
     reload_file: Path | None = None,
+    queries: int = 0,
 ) -> Start:
-    """Start the bot in a new process and measure it (``bot.start_probe``)."""
+    """Start the bot in a new process and measure it (``bot.start_probe``); with ``queries``,
+    also the latency of that many questions once the matching is final."""
     env = {k: v for k, v in os.environ.items() if k not in _BOT_VARIABLES}
+    env |= dict.fromkeys(ONE_THREAD, "1")
     env["DATA_DIR"] = str(data_dir)
     if knowledge is not None:
         env["KNOWLEDGE_DIR"] = str(knowledge)
@@ -205,6 +206,8 @@ def probe_start(
         command.append("--wait-sentence")
     if reload_file is not None:
         command += ["--reload-file", str(reload_file)]
+    if queries:
+        command += ["--queries", str(queries)]
     command += ["--spawned", repr(time.time())]
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
@@ -212,24 +215,13 @@ def probe_start(
     return Start(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
+# The targets are for one core. OpenBLAS otherwise starts a thread per core, and on a busy
+# machine they spin: a question's one matrix-vector product took 28 ms instead of 4.
+ONE_THREAD = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 # What a probe must not inherit: it runs on its own knowledge, data and SQLite store.
 _BOT_VARIABLES = frozenset(
     {"DATA_DIR", "KNOWLEDGE_DIR", "EMBEDDING_MODEL", "DATABASE_URL", "CHANNEL_KNOWLEDGE"}
 )
-
-
-def stored_matcher(
-    knowledge: KnowledgeBase, encoder: MeaningEncoder | None, cache_dir: Path
-) -> tuple[Matcher, bool]:
-    """The matcher from the cache when it is there, else built (and cached); and whether it
-    came from the cache."""
-    cache = MatcherCache(cache_dir)
-    matcher = cache.load(knowledge, DEFAULT_THRESHOLD, encoder)
-    if matcher is not None:
-        return matcher, True
-    matcher = Matcher(knowledge, DEFAULT_THRESHOLD, encoder)
-    cache.save(matcher)
-    return matcher, False
 
 
 def latencies(matcher: Matcher, entries: Sequence[Entry], queries: Sequence[str]) -> Figures:
