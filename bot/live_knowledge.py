@@ -120,7 +120,8 @@ class LiveKnowledge:
             self._report_sources()
         async with self._building:
             knowledge = await self._load()
-            difference = diff_knowledge(self.current.knowledge, knowledge)
+            # 10,000 entries compared: in a thread, the event loop keeps answering.
+            difference = await asyncio.to_thread(diff_knowledge, self.current.knowledge, knowledge)
             if not difference:
                 log.debug("reload (%s): the knowledge is unchanged", reason)
                 return None

@@ -20,15 +20,15 @@ import contextlib
 import dataclasses
 import functools
 import hashlib
+import json
 import logging
 import marshal
-import multiprocessing
 import os
 import re
 import shutil
 import sys
 import tempfile
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -192,16 +192,16 @@ def read_knowledge(path: Path) -> KnowledgeBase:
 
 
 def build_and_save(
-    knowledge_file: str, directory: str, threshold: float, recipe: tuple[str, ...]
-) -> str:
-    """In a child process: build the matcher of the knowledge in ``knowledge_file`` and write
-    it to the cache in ``directory``; the folder written."""
-    knowledge = read_knowledge(Path(knowledge_file))
-    matcher = Matcher(knowledge, threshold, _open_recipe(recipe))
-    folder = MatcherCache(Path(directory)).save(matcher)
+    knowledge_file: Path, directory: Path, threshold: float, recipe: Sequence[str]
+) -> Path:
+    """In the child process: build the matcher of the knowledge in ``knowledge_file`` and
+    write it to the cache in ``directory``; the folder written."""
+    knowledge = read_knowledge(knowledge_file)
+    matcher = Matcher(knowledge, threshold, _open_recipe(tuple(recipe)))
+    folder = MatcherCache(directory).save(matcher)
     if folder is None:
         raise OSError(f"could not write the matcher cache in {directory}")
-    return str(folder)
+    return folder
 
 
 async def build_elsewhere(
@@ -210,8 +210,9 @@ async def build_elsewhere(
     threshold: float,
     encoder: MeaningEncoder | None,
 ) -> Matcher | None:
-    """Build in a child process, then read the result back; None when this encoder cannot be
-    opened elsewhere, or the child failed (logged): the caller builds in a thread then."""
+    """Build in a child process (``python -m bot.matcher_cache``), then read the result back;
+    None when this encoder cannot be opened there, or the child failed (logged): the caller
+    builds in a thread then. Nothing here waits on the event loop's thread."""
     recipe = encoder_recipe(encoder)
     if recipe is None:
         return None
@@ -221,11 +222,21 @@ async def build_elsewhere(
         os.close(fd)
         try:
             await asyncio.to_thread(write_knowledge, knowledge, Path(name))
-            context = multiprocessing.get_context("spawn")  # no copy of this process's state
-            with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-                await asyncio.get_running_loop().run_in_executor(
-                    pool, build_and_save, name, str(cache.directory), threshold, recipe
-                )
+            child = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                __name__,
+                name,
+                str(cache.directory),
+                repr(threshold),
+                json.dumps(recipe),
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.PIPE,
+            )
+            _, errors = await child.communicate()
+            if child.returncode != 0:
+                lines = errors.decode(errors="replace").strip().splitlines()
+                raise RuntimeError(lines[-1] if lines else f"exit status {child.returncode}")
         finally:
             with contextlib.suppress(OSError):
                 os.unlink(name)
@@ -233,3 +244,14 @@ async def build_elsewhere(
         log.warning("building the matcher in another process failed (%s): building here", exc)
         return None
     return await asyncio.to_thread(cache.load, knowledge, threshold, encoder)
+
+
+def main(argv: Sequence[str]) -> int:
+    """``python -m bot.matcher_cache KNOWLEDGE_FILE DIRECTORY THRESHOLD RECIPE``."""
+    knowledge_file, directory, threshold, recipe = argv
+    build_and_save(Path(knowledge_file), Path(directory), float(threshold), json.loads(recipe))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -67,6 +67,8 @@ async def _measure(args: argparse.Namespace) -> None:
         entries = bot.knowledge.entries
         figures_ask = latencies(matcher, entries, queries_for(entries, args.queries))
         figures["ask_p50_ms"], figures["ask_p99_ms"] = figures_ask.p50_ms, figures_ask.p99_ms
+        figures["ask_cpu_p50_ms"] = figures_ask.cpu_p50_ms
+        figures["ask_cpu_p99_ms"] = figures_ask.cpu_p99_ms
     if args.reload_file:
         figures |= await _reload(bot, Path(args.reload_file), args.question)
     await bot.live.settled()  # the matcher built is in the cache for the next start
@@ -87,11 +89,14 @@ async def _reload(bot: object, new_file: Path, question: str) -> dict[str, float
     stop = asyncio.Event()
     watchdog = asyncio.create_task(_watchdog(stalls, stop))
     answered = 0
+    longest_ask = 0.0  # with an encoder that does not block, a question is matched on the loop
 
     async def keep_asking() -> None:
-        nonlocal answered
+        nonlocal answered, longest_ask
         while not stop.is_set():
+            started = time.perf_counter()
             await bot.ask(question, AskContext(platform="cli"))
+            longest_ask = max(longest_ask, time.perf_counter() - started)
             answered += 1
             await asyncio.sleep(QUESTION_EVERY)
 
@@ -113,6 +118,8 @@ async def _reload(bot: object, new_file: Path, question: str) -> dict[str, float
         "reload_wall": seconds,
         "reload_max_stall_ms": max(stalls, default=0.0) * 1000,
         "answered_during_reload": answered,
+        "longest_ask_ms": longest_ask * 1000,
+        "load_average": os.getloadavg()[0],
     }
 
 

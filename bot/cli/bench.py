@@ -201,10 +201,11 @@ def _bench_size(
         f"reload (one file added): {reload['reload_wall']:.2f} s, longest event-loop stall "
         f"{reload['reload_max_stall_ms']:.0f} ms "
         f"{_mark(reload['reload_max_stall_ms'], target.get('stall_ms'), 'ms')}, "
-        f"{reload['answered_during_reload']:.0f} questions answered meanwhile"
+        f"{reload['answered_during_reload']:.0f} questions answered meanwhile (the longest "
+        f"took {reload['longest_ask_ms']:.0f} ms; load average {reload['load_average']:.1f})"
     )
     sys.stdout.flush()
-    print(f"{'ask, warm, one thread':24} {'p50 ms':>8} {'p99 ms':>8}")
+    print(f"{'ask, warm, one thread':24} {'p50 ms':>8} {'p99 ms':>8} {'CPU p50':>8} {'CPU p99':>8}")
     for model in ("off", "word-vectors", None):
         encoder = open_encoder(model, data_dir / "embeddings")
         name = encoder.name if encoder is not None else "lexical"
@@ -221,7 +222,8 @@ def _bench_size(
         )
         key = "p99:sentence" if model is None else f"p99:{model}"
         print(
-            f"{name:24} {asked['ask_p50_ms']:8.2f} {asked['ask_p99_ms']:8.2f}  "
+            f"{name:24} {asked['ask_p50_ms']:8.2f} {asked['ask_p99_ms']:8.2f} "
+            f"{asked['ask_cpu_p50_ms']:8.2f} {asked['ask_cpu_p99_ms']:8.2f}  "
             f"{_mark(asked['ask_p99_ms'], target.get(key), 'ms')}"
         )
         sys.stdout.flush()
