@@ -113,7 +113,7 @@ class MatcherCache:
         mode = mode_name(matcher.encoder)
         folder = self._folder(mode, key)
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
+            self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
             partial = Path(tempfile.mkdtemp(dir=self.directory, prefix=f".{mode}-"))
             try:
                 for name, array in matcher.state().items():
@@ -217,7 +217,7 @@ async def build_elsewhere(
     if recipe is None:
         return None
     try:
-        cache.directory.mkdir(parents=True, exist_ok=True)
+        cache.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd, name = tempfile.mkstemp(dir=cache.directory, prefix=".knowledge-", suffix=".bin")
         os.close(fd)
         try:
