@@ -213,6 +213,9 @@ def probe_start(
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"the start probe failed: {done.stderr.strip()[-2000:]}")
+    # Only warnings reach stderr there (e.g. an unreadable cache): they explain a figure.
+    for line in done.stderr.strip().splitlines()[:5]:
+        print(f"  (start: {line.strip()[:300]})", file=sys.stderr)
     return Start(json.loads(done.stdout.strip().splitlines()[-1]))
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from dataclasses import replace
+import os
 from pathlib import Path
 
 import numpy as np
@@ -55,18 +55,25 @@ def test_a_cached_matcher_answers_exactly_as_a_built_one(
     assert cached.complete("how do I bec") == built.complete("how do I bec")
 
 
-def test_a_changed_entry_or_another_encoder_is_not_served_from_the_cache(
-    bundled: KnowledgeBase, tmp_path: Path
-) -> None:
-    cache = MatcherCache(tmp_path)
-    cache.save(Matcher(bundled, 0.45, load_word_vectors()))
-    first = bundled.entries[0]
-    edited = KnowledgeBase((replace(first, answer=first.answer + " Edited."), *bundled.entries[1:]))
+def test_a_changed_file_or_another_encoder_is_not_served_from_the_cache(tmp_path: Path) -> None:
+    folder = tmp_path / "talks"
+    folder.mkdir()
+    page = folder / "01-a.md"
+    page.write_text("# Webinar 1: Talk\n\n## Q&A\n\n### How do I join?\n\nSign up.\n")
+    loader = KnowledgeLoader((folder_spec(folder),), data_dir=tmp_path / "data")
+    knowledge = loader.load()
+    cache = MatcherCache(tmp_path / "matcher")
+    cache.save(Matcher(knowledge, 0.45, load_word_vectors()))
+    assert cache.load(loader.load(), 0.45, load_word_vectors()) is not None
 
+    assert cache.load(knowledge, 0.45, None) is None
+    assert cache.load(knowledge, 0.45, RecordingEncoder(blocking=False)) is None
+    page.write_text("# Webinar 1: Talk\n\n## Q&A\n\n### How do I join?\n\nSign up today.\n")
+    stat = page.stat()
+    os.utime(page, ns=(stat.st_atime_ns, stat.st_mtime_ns + 2_000_000_000))
+    edited = loader.load()
     assert cache.load(edited, 0.45, load_word_vectors()) is None
-    assert cache.load(bundled, 0.45, None) is None
-    assert cache.load(bundled, 0.45, RecordingEncoder(blocking=False)) is None
-    assert cache.load(bundled, 0.45, load_word_vectors()) is not None
+    assert any("Sign up today." in e.answer for e in edited.entries)  # the edit was read
 
 
 def test_a_damaged_cache_is_ignored_with_a_warning(
