@@ -241,7 +241,7 @@ class LiveKnowledge:
                         await self.swap(cached, reason="cached matcher")
                         break
                     await self._fetch_vectors(knowledge)
-                    fresh = self.target.uncached(texts_to_encode(knowledge))
+                    fresh = await asyncio.to_thread(self._uncached, knowledge)
                     if fresh:
                         log.info(
                             "encoding %d knowledge texts with %s in the background; "
@@ -271,7 +271,8 @@ class LiveKnowledge:
         """Copy vectors the database has and the disk cache lacks (a wiped disk)."""
         if self.vector_store is None or self.target is None:
             return
-        missing = self.target.uncached(texts_to_encode(knowledge))
+        # Passages of 10,000 entries and their digests: seconds, so not on the event loop.
+        missing = await asyncio.to_thread(self._uncached, knowledge)
         if not missing:
             return
         try:
@@ -285,6 +286,10 @@ class LiveKnowledge:
         await asyncio.to_thread(self.target.add, vectors)
         if vectors:
             log.info("read %d cached vectors from the database", len(vectors))
+
+    def _uncached(self, knowledge: KnowledgeBase) -> dict[str, str]:
+        assert self.target is not None
+        return self.target.uncached(texts_to_encode(knowledge))
 
     async def _store_vectors(self, fresh: Mapping[str, str]) -> None:
         if self.vector_store is None or self.target is None or not fresh:
