@@ -8,12 +8,17 @@ generated text. Queries are entry questions with a word dropped and a typo.
 from __future__ import annotations
 
 import gc
+import json
 import random
+import shutil
 import statistics
+import subprocess
+import sys
 import time
 import tracemalloc
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
@@ -33,6 +38,8 @@ class Figures:
     p50_ms: float
     p99_ms: float
     queries: int
+    cpu_p50_ms: float = float("nan")  # the thread's CPU time: what a busy machine cannot inflate
+    cpu_p99_ms: float = float("nan")
 
 
 def _pseudo_word(rng: random.Random) -> str:
@@ -135,3 +142,109 @@ def measure(
     latencies.sort()
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
     return Figures(len(entries), build, memory, statistics.median(latencies), p99, len(queries))
+
+
+# --- starts, measured in fresh processes (``bot.start_probe``) --------------------------------
+
+COURSE_METADATA = 'course: bench\ncourse_name: "Benchmark Course"\nsections:\n'
+SECTION_SIZE = 500  # FAQ files per section folder
+
+
+def write_corpus(entries: Sequence[Entry], folder: Path) -> Path:
+    """``entries`` as course-FAQ files under ``folder`` (written once: a marker says it is
+    complete); the knowledge folder to load."""
+    done = folder / ".complete"
+    if done.is_file() and done.read_text() == str(len(entries)):
+        return folder
+    if folder.exists():
+        shutil.rmtree(folder)
+    course = folder / "_questions" / "bench"
+    sections = range((len(entries) + SECTION_SIZE - 1) // SECTION_SIZE)
+    course.mkdir(parents=True)
+    (course / "_metadata.yaml").write_text(
+        COURSE_METADATA + "".join(f'  - id: s{s}\n    name: "Section {s}"\n' for s in sections)
+    )
+    for s in sections:
+        (course / f"s{s}").mkdir()
+    for i, entry in enumerate(entries):
+        front = f"---\nid: 'e{i}'\nquestion: {json.dumps(entry.question)}\n---\n\n"
+        (course / f"s{i // SECTION_SIZE}" / f"{i:06d}.md").write_text(front + entry.answer + "\n")
+    done.write_text(str(len(entries)))
+    return folder
+
+
+@dataclass(frozen=True, slots=True)
+class Start:
+    """A start's figures, as ``bot.start_probe`` prints them."""
+
+    figures: dict[str, float]
+
+    def __getitem__(self, name: str) -> float:
+        return float(self.figures.get(name, float("nan")))
+
+
+def probe_start(
+    knowledge: Path | None,
+    data_dir: Path,
+    question: str,
+    *,
+    embedding_model: str | None = None,
+    wait_sentence: bool = False,
+    reload_file: Path | None = None,
+    queries: int = 0,
+) -> Start:
+    """Start the bot in a new process and measure it (``bot.start_probe``); with ``queries``,
+    also the latency of that many questions once the matching is final."""
+    # Only what is set here: no DATABASE_URL or KNOWLEDGE_DIR of the caller leaks in.
+    env = dict.fromkeys(ONE_THREAD, "1")
+    env["DATA_DIR"] = str(data_dir)
+    if knowledge is not None:
+        env["KNOWLEDGE_DIR"] = str(knowledge)
+    if embedding_model:
+        env["EMBEDDING_MODEL"] = embedding_model
+    command = [sys.executable, "-m", "bot.start_probe", "--question", question]
+    if wait_sentence:
+        command.append("--wait-sentence")
+    if reload_file is not None:
+        command += ["--reload-file", str(reload_file)]
+    if queries:
+        command += ["--queries", str(queries)]
+    command += ["--spawned", repr(time.time())]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"the start probe failed: {done.stderr.strip()[-2000:]}")
+    # Only warnings reach stderr there (e.g. an unreadable cache): they explain a figure.
+    for line in done.stderr.strip().splitlines()[:5]:
+        print(f"  (start: {line.strip()[:300]})", file=sys.stderr)
+    return Start(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+# The targets are for one core. OpenBLAS otherwise starts a thread per core, and on a busy
+# machine they spin: a question's one matrix-vector product took 28 ms instead of 4.
+ONE_THREAD = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def latencies(matcher: Matcher, entries: Sequence[Entry], queries: Sequence[str]) -> Figures:
+    """p50 and p99 of ``ask`` on a warm matcher (memory and build time not measured)."""
+    for query in queries_for(entries, WARM_UP, seed=99):
+        matcher.ask(query)
+    times, cpu = [], []
+    for query in queries:
+        started, started_cpu = time.perf_counter(), time.thread_time()
+        matcher.ask(query)
+        cpu.append((time.thread_time() - started_cpu) * 1000)
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    cpu.sort()
+    at99 = min(len(times) - 1, int(len(times) * 0.99))
+    nan = float("nan")
+    return Figures(
+        len(entries),
+        nan,
+        nan,
+        statistics.median(times),
+        times[at99],
+        len(queries),
+        statistics.median(cpu),
+        cpu[at99],
+    )

@@ -70,6 +70,30 @@ class EntryVectors:
         self.extra = np.ascontiguousarray(vectors[m + p :], dtype=np.float32)
         self._size = n
 
+    def state(self) -> dict[str, np.ndarray]:
+        """The vectors as arrays, for the matcher cache."""
+        return {
+            "wordings": self.wordings,
+            "wording_entry": self.wording_entry,
+            "passages": self.passages,
+            "passage_entry": self.passage_entry,
+            "extra": self.extra,
+            "size": np.array([self._size], dtype=np.int64),
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, np.ndarray]) -> EntryVectors:
+        """Vectors ``state()`` described (memory-mapped arrays stay mapped: only the rows a
+        question touches are read)."""
+        vectors = cls.__new__(cls)
+        vectors.wordings = state["wordings"]
+        vectors.wording_entry = state["wording_entry"]
+        vectors.passages = state["passages"]
+        vectors.passage_entry = state["passage_entry"]
+        vectors.extra = state["extra"]
+        vectors._size = int(state["size"][0])
+        return vectors
+
     @property
     def nbytes(self) -> int:
         return self.wordings.nbytes + self.passages.nbytes + self.extra.nbytes

@@ -132,6 +132,18 @@ def terms_of(words: Sequence[str]) -> list[str]:
     return stems + extra
 
 
+def pack_strings(strings: Sequence[str]) -> np.ndarray:
+    """Words (no newlines in them) as one UTF-8 array: compact, and no pickle to read back."""
+    return np.frombuffer("\n".join(strings).encode(), dtype=np.uint8) if strings else _NO_BYTES
+
+
+def unpack_strings(packed: np.ndarray) -> list[str]:
+    return packed.tobytes().decode().split("\n") if len(packed) else []
+
+
+_NO_BYTES = np.zeros(0, dtype=np.uint8)
+
+
 @dataclass(frozen=True, slots=True)
 class Hit:
     """One scored document with the signals the matcher turns into a confidence."""
@@ -160,10 +172,19 @@ class SearchIndex:
 
     def __init__(self, entries: Sequence[Entry]) -> None:
         self.size = len(entries)
-        question_words = [content_words(f"{e.question} {' '.join(e.aliases)}") for e in entries]
+        # One string object per distinct word: the word lists of 10,000 answers repeat a few
+        # thousand words millions of times, and the copies doubled the build's peak memory.
+        seen: dict[str, str] = {}
+        intern = seen.setdefault
+
+        def words_of(text: str) -> list[str]:
+            return [intern(w, w) for w in content_words(text)]
+
+        question_words = [words_of(f"{e.question} {' '.join(e.aliases)}") for e in entries]
         self.question_words = question_words  # the matcher compares questions word by word
-        answer_words = [content_words(readable(e.answer)) for e in entries]
-        source_words = [content_words(e.source_title) for e in entries]
+        answer_words = [words_of(readable(e.answer)) for e in entries]
+        distinct = list(seen)  # typos are mended to words of questions and answers only
+        source_words = [words_of(e.source_title) for e in entries]
         self.vocab: dict[str, int] = {}
         keys, values = [], []
         question_keys = np.empty(0, np.int64)
@@ -191,15 +212,60 @@ class SearchIndex:
         self._q_bounds = np.searchsorted(q_terms, np.arange(len(self.vocab) + 1)).tolist()
         self.max_idf = math.log(1.0 + (self.size + 0.5) / 1.5)
         # Surface words (as written, folded) for typo repair and prefix completion.
-        distinct = set().union(*question_words, *answer_words)
-        self.surface = {w: _TERMS[w] for w in distinct if len(w) > 3 and w.isalpha()}
-        self.sorted_words = sorted(self.surface)
+        surface = {w: _TERMS[w] for w in distinct if len(w) > 3 and w.isalpha()}
+        self._set_surface(surface)
+
+    def _set_surface(self, surface: dict[str, str]) -> None:
+        self.surface = surface
+        self.sorted_words = sorted(surface)
         # Typos rarely hit the first letter: candidates share it and differ in length by <= 1.
         by_start: dict[tuple[str, int], list[str]] = defaultdict(list)
         for word in self.sorted_words:
             for length in (len(word) - 1, len(word), len(word) + 1):
                 by_start[word[0], length].append(word)
         self.repair_pools = dict(by_start)
+
+    # --- a built index as arrays, for the matcher cache ----------------------------------------
+
+    def state(self) -> dict[str, np.ndarray]:
+        """Everything ``from_state`` needs, as arrays (no Python objects: no pickle)."""
+        lengths = np.fromiter(map(len, self.question_words), np.int64, len(self.question_words))
+        return {
+            "size": np.array([self.size], dtype=np.int64),
+            "vocab": pack_strings(list(self.vocab)),  # in id order
+            "idf": self.idf,
+            "docs": self._docs,
+            "weights": self._weights,
+            "bounds": np.asarray(self._bounds, dtype=np.int64),
+            "q_docs": self._q_docs,
+            "q_bounds": np.asarray(self._q_bounds, dtype=np.int64),
+            "surface_words": pack_strings(list(self.surface)),
+            "surface_terms": pack_strings(list(self.surface.values())),
+            "question_words": pack_strings(
+                list(itertools.chain.from_iterable(self.question_words))
+            ),
+            "question_lengths": lengths,
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, np.ndarray]) -> SearchIndex:
+        """The index ``state()`` described, without reading an entry again."""
+        index = cls.__new__(cls)
+        index.size = int(state["size"][0])
+        terms = unpack_strings(state["vocab"])
+        index.vocab = dict(zip(terms, range(len(terms)), strict=True))
+        index.idf = state["idf"]
+        index._docs, index._weights = state["docs"], state["weights"]
+        index._bounds = state["bounds"].tolist()
+        index._q_docs, index._q_bounds = state["q_docs"], state["q_bounds"].tolist()
+        index.max_idf = math.log(1.0 + (index.size + 0.5) / 1.5)
+        words = unpack_strings(state["question_words"])
+        ends = np.cumsum(state["question_lengths"]).tolist()
+        index.question_words = [words[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
+        surface_words = unpack_strings(state["surface_words"])
+        surface_terms = unpack_strings(state["surface_terms"])
+        index._set_surface(dict(zip(surface_words, surface_terms, strict=True)))
+        return index
 
     def knows(self, word: str) -> bool:
         """Whether any entry contains ``word`` (or another form of it)."""

@@ -15,11 +15,13 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
 from bot.knowledge import KnowledgeBase, KnowledgeDiff, KnowledgeLoader, diff_knowledge
+from bot.matcher_cache import MatcherCache, build_elsewhere
 from bot.matching import Matcher, texts_to_encode
 from bot.meaning import MeaningEncoder
 from bot.metrics import Metrics
@@ -71,6 +73,7 @@ class LiveKnowledge:
         target: CachedEncoder | None,
         metrics: Metrics,
         vector_store: VectorStore | None = None,
+        matcher_cache: MatcherCache | None = None,
     ) -> None:
         self.loader = loader
         self.threshold = threshold
@@ -78,11 +81,13 @@ class LiveKnowledge:
         self.target = target  # taken over in the background; None when ``first`` is final
         self.metrics = metrics
         self.vector_store = vector_store
+        self.matcher_cache = matcher_cache  # built matchers, for a fast start
         self.transform: Transform | None = None  # e.g. accepted aliases joined to entries
         self._current: Matching | None = None
         self._building = asyncio.Lock()
         self._sharpening: asyncio.Task[None] | None = None
         self._storing: asyncio.Future[None] | None = None
+        self._saving: set[asyncio.Future[Path | None]] = set()
 
     @property
     def current(self) -> Matching:
@@ -115,14 +120,16 @@ class LiveKnowledge:
             self._report_sources()
         async with self._building:
             knowledge = await self._load()
-            difference = diff_knowledge(self.current.knowledge, knowledge)
+            # 10,000 entries compared: in a thread, the event loop keeps answering.
+            difference = await asyncio.to_thread(diff_knowledge, self.current.knowledge, knowledge)
             if not difference:
                 log.debug("reload (%s): the knowledge is unchanged", reason)
                 return None
             encoder = self.current.matcher.encoder
             if encoder is self.target and self.target is not None:
                 await self._fetch_vectors(knowledge)
-            await self.swap(await self._build(knowledge, encoder), reason=reason)
+            matching = await self._build(knowledge, encoder, elsewhere=True)
+            await self.swap(matching, reason=reason)
         log.info(
             "reloaded the knowledge (%s): %s; %d entries",
             reason,
@@ -150,6 +157,16 @@ class LiveKnowledge:
                 log.exception("reloading the knowledge failed; the last good knowledge stays")
                 self.metrics.knowledge_reloads.labels(outcome="failed").inc()
 
+    async def wait_sharpened(self) -> None:
+        """Wait until the background switch to the target encoder has ended (or failed)."""
+        if self._sharpening is not None:
+            await asyncio.shield(self._sharpening)
+
+    async def settled(self) -> None:
+        """Wait until the matchers built so far are in the cache (benchmarks, tests)."""
+        while self._saving:
+            await asyncio.wait(set(self._saving))
+
     async def close(self) -> None:
         """Stop sharpening; vectors just encoded still reach the database (a wiped disk at the
         next start would encode them all again), for at most STORE_ON_CLOSE seconds."""
@@ -159,6 +176,8 @@ class LiveKnowledge:
                 await self._sharpening
         if self._storing is not None and not self._storing.done():
             await asyncio.wait({self._storing}, timeout=STORE_ON_CLOSE)
+        if self._saving:  # a matcher being cached: the next start reads it
+            await asyncio.wait(set(self._saving), timeout=STORE_ON_CLOSE)
 
     # --- building --------------------------------------------------------------------------
 
@@ -168,9 +187,37 @@ class LiveKnowledge:
             knowledge = await self.transform(knowledge)
         return knowledge
 
-    async def _build(self, knowledge: KnowledgeBase, encoder: MeaningEncoder | None) -> Matching:
-        matcher = await asyncio.to_thread(Matcher, knowledge, self.threshold, encoder)
+    async def _build(
+        self,
+        knowledge: KnowledgeBase,
+        encoder: MeaningEncoder | None,
+        *,
+        elsewhere: bool = False,
+    ) -> Matching:
+        """The matcher from the cache, else built; with ``elsewhere`` (a reload: questions are
+        being answered), built in another process, so the event loop never waits for it."""
+        cache = self.matcher_cache
+        matcher = None
+        if cache is not None:
+            matcher = await asyncio.to_thread(cache.load, knowledge, self.threshold, encoder)
+            if matcher is None and elsewhere:
+                matcher = await build_elsewhere(cache, knowledge, self.threshold, encoder)
+        if matcher is None:
+            matcher = await asyncio.to_thread(Matcher, knowledge, self.threshold, encoder)
+            if cache is not None:  # after the swap: the first answer does not wait for it
+                saving = asyncio.ensure_future(asyncio.to_thread(cache.save, matcher))
+                self._saving.add(saving)
+                saving.add_done_callback(self._saving.discard)
         return Matching(knowledge, matcher)
+
+    async def _cached(
+        self, knowledge: KnowledgeBase, encoder: MeaningEncoder | None
+    ) -> Matching | None:
+        if self.matcher_cache is None:
+            return None
+        cache = self.matcher_cache
+        matcher = await asyncio.to_thread(cache.load, knowledge, self.threshold, encoder)
+        return Matching(knowledge, matcher) if matcher is not None else None
 
     async def swap(self, matching: Matching, *, reason: str) -> None:
         """Answer from ``matching`` from now on (built here, or by a caller such as a test)."""
@@ -189,8 +236,12 @@ class LiveKnowledge:
             while True:
                 async with self._building:
                     knowledge = self.current.knowledge
+                    cached = await self._cached(knowledge, self.target)
+                    if cached is not None:  # a restart: nothing to encode
+                        await self.swap(cached, reason="cached matcher")
+                        break
                     await self._fetch_vectors(knowledge)
-                    fresh = self.target.uncached(texts_to_encode(knowledge))
+                    fresh = await asyncio.to_thread(self._uncached, knowledge)
                     if fresh:
                         log.info(
                             "encoding %d knowledge texts with %s in the background; "
@@ -220,7 +271,8 @@ class LiveKnowledge:
         """Copy vectors the database has and the disk cache lacks (a wiped disk)."""
         if self.vector_store is None or self.target is None:
             return
-        missing = self.target.uncached(texts_to_encode(knowledge))
+        # Passages of 10,000 entries and their digests: seconds, so not on the event loop.
+        missing = await asyncio.to_thread(self._uncached, knowledge)
         if not missing:
             return
         try:
@@ -234,6 +286,10 @@ class LiveKnowledge:
         await asyncio.to_thread(self.target.add, vectors)
         if vectors:
             log.info("read %d cached vectors from the database", len(vectors))
+
+    def _uncached(self, knowledge: KnowledgeBase) -> dict[str, str]:
+        assert self.target is not None
+        return self.target.uncached(texts_to_encode(knowledge))
 
     async def _store_vectors(self, fresh: Mapping[str, str]) -> None:
         if self.vector_store is None or self.target is None or not fresh:

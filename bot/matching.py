@@ -86,24 +86,69 @@ class Matcher:
         threshold: float = DEFAULT_THRESHOLD,
         encoder: MeaningEncoder | None = None,
     ) -> None:
-        self.knowledge = knowledge
-        self.threshold = threshold
-        self.entries = knowledge.entries
-        self.index = SearchIndex(self.entries)
-        # Content words of each question, cut to a length that keeps rapidfuzz fast.
-        self._questions = [" ".join(words)[:FUZZY_CHARS] for words in self.index.question_words]
+        self._setup(knowledge, threshold, encoder, SearchIndex(knowledge.entries))
         # Entries whose questions read the same get the same number (one question, two places).
         folded: dict[str, int] = {}
         self._question_key = np.array(
             [folded.setdefault(fold(e.question).strip(" ?.!"), len(folded)) for e in self.entries],
             dtype=np.int64,
         )
-        self._masks: dict[frozenset[int], np.ndarray] = {}
-        self.encoder = encoder
-        self.calibration: Calibration = encoder.weights if encoder is not None else LEXICAL
         self.vectors: EntryVectors | None = None
         if encoder is not None:
             self.vectors = EntryVectors(encoder, self.entries, off_topic_examples(knowledge))
+
+    def _setup(
+        self,
+        knowledge: KnowledgeBase,
+        threshold: float,
+        encoder: MeaningEncoder | None,
+        index: SearchIndex,
+    ) -> None:
+        self.knowledge = knowledge
+        self.threshold = threshold
+        self.entries = knowledge.entries
+        self.index = index
+        # Content words of each question, cut to a length that keeps rapidfuzz fast.
+        self._questions = [" ".join(words)[:FUZZY_CHARS] for words in index.question_words]
+        self._masks: dict[frozenset[int], np.ndarray] = {}
+        self.encoder = encoder
+        self.calibration: Calibration = encoder.weights if encoder is not None else LEXICAL
+
+    # --- a built matcher as arrays (``bot.matcher_cache``) --------------------------------------
+
+    def state(self) -> dict[str, np.ndarray]:
+        """What ``from_state`` needs besides the knowledge and the encoder."""
+        state = {f"index.{k}": v for k, v in self.index.state().items()}
+        state["question_key"] = self._question_key
+        if self.vectors is not None:
+            state |= {f"vectors.{k}": v for k, v in self.vectors.state().items()}
+        return state
+
+    @classmethod
+    def from_state(
+        cls,
+        knowledge: KnowledgeBase,
+        threshold: float,
+        encoder: MeaningEncoder | None,
+        state: dict[str, np.ndarray],
+    ) -> Matcher:
+        """The matcher ``Matcher(knowledge, threshold, encoder).state()`` described: the same
+        answers, without reading or encoding an entry (``KeyError`` for a state that lacks a
+        part, e.g. vectors for an encoder)."""
+        parts: dict[str, dict[str, np.ndarray]] = {"index": {}, "vectors": {}}
+        for name, array in state.items():
+            group, _, key = name.partition(".")
+            if key:
+                parts[group][key] = array
+        matcher = cls.__new__(cls)
+        matcher._setup(knowledge, threshold, encoder, SearchIndex.from_state(parts["index"]))
+        matcher._question_key = state["question_key"]
+        matcher.vectors = None
+        if encoder is not None:
+            matcher.vectors = EntryVectors.from_state(parts["vectors"])
+        if matcher.index.size != len(knowledge.entries):
+            raise ValueError("the state is of another knowledge")
+        return matcher
 
     # --- public ---------------------------------------------------------------------------
 

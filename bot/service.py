@@ -29,6 +29,7 @@ from bot.knowledge import (
 )
 from bot.learning import AcceptedAliases, RecentQuestions, proposes
 from bot.live_knowledge import LiveKnowledge
+from bot.matcher_cache import MatcherCache
 from bot.matching import Matcher
 from bot.metrics import Metrics, process_metrics
 from bot.models import Answer, AskContext, Entry, NoAnswer
@@ -155,6 +156,7 @@ class QABot:
             target=target,
             metrics=metrics,
             vector_store=store if settings.database_url and unavailable is None else None,
+            matcher_cache=MatcherCache(settings.data_dir / "matcher"),
         )
         live.transform = AcceptedAliases(store).apply  # at every load: start, reload
         await live.start()
