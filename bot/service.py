@@ -321,8 +321,15 @@ class QABot:
     async def remap_entry_ids(self) -> int | None:
         """Point ids logged before sources had names at today's entries (entry_id_mapping);
         the rows changed, or None if the database is unavailable."""
+        stored = await self._guarded("db_remap", self.store.stored_entry_ids(), PRUNE_TIMEOUT)
+        if stored is None:
+            return None
         ids = [e.id for e in self.knowledge.entries]
-        mapping = await asyncio.to_thread(entry_id_mapping, ids)  # 1 s at 100,000 entries
+        # Only the ids stored are mapped: every suffix of every entry id was 30,000 rows to
+        # write at each start with 10,000 entries.
+        mapping = await asyncio.to_thread(entry_id_mapping, ids, stored)
+        if not mapping:
+            return 0
         return await self._guarded("db_remap", self.store.remap_entry_ids(mapping), PRUNE_TIMEOUT)
 
     async def prune(self) -> Pruned | None:

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlalchemy import Column, MetaData, String, Table, select, update
+from sqlalchemy import Column, MetaData, String, Table, select, union, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.store import clean, schema
 
 # Every table with an ``entry_id`` column; a new one must be added here (a test checks).
 TABLES = (schema.question_log, schema.tip_posts, schema.picks, schema.alias_proposals)
+
+
+async def stored_entry_ids(engine: AsyncEngine) -> set[str]:
+    """Every entry id the tables hold (a few thousand at most, read from indexes)."""
+    query = union(
+        *(select(table.c.entry_id).where(table.c.entry_id.is_not(None)) for table in TABLES)
+    )
+    async with engine.connect() as conn:
+        return {str(entry_id) for entry_id in (await conn.scalars(query)).all()}
 
 
 async def remap_entry_ids(engine: AsyncEngine, mapping: Mapping[str, str]) -> int:

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.store import clean, embeddings, migrate, schema
 from bot.store.engine import create_engine
-from bot.store.remap import remap_entry_ids
+from bot.store.remap import remap_entry_ids, stored_entry_ids
 from bot.store.rows import (
     Outcome,
     QuestionRow,
@@ -206,6 +206,10 @@ class Store:
             n_q = (await conn.execute(delete(qlog).where(qlog.c.asked_at < cutoff))).rowcount
             n_ev = (await conn.execute(delete(events).where(events.c.claimed_at < cutoff))).rowcount
         return Pruned(questions=n_q, feedback=n_fb, events=n_ev)
+
+    async def stored_entry_ids(self) -> set[str]:
+        """The entry ids the log, picks, proposals and tip history refer to."""
+        return await stored_entry_ids(self.engine)
 
     async def remap_entry_ids(self, mapping: Mapping[str, str]) -> int:
         """Rewrite entry ids (``old -> new``) in every table, in one transaction; idempotent."""
