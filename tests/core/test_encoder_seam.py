@@ -47,9 +47,9 @@ def test_the_bundled_word_vectors_do_not_block_and_say_what_they_hold() -> None:
 
 
 @pytest.mark.parametrize("blocking", [False, True])
-async def test_only_an_encoder_that_blocks_is_sent_to_a_thread(
-    tmp_path: Path, blocking: bool
-) -> None:
+async def test_questions_are_matched_off_the_event_loop(tmp_path: Path, blocking: bool) -> None:
+    """Even a table lookup per word takes milliseconds at 10,000 entries: time the event loop
+    keeps for acknowledging events, so every encoder runs in the matching thread."""
     core = load_core_settings({"DATA_DIR": str(tmp_path), "USER_ID_SALT": "s"})
     bot = await QABot.start(core)
     try:
@@ -57,7 +57,6 @@ async def test_only_an_encoder_that_blocks_is_sent_to_a_thread(
         matcher = Matcher(bot.knowledge, core.threshold, encoder)
         await bot.live.swap(Matching(bot.knowledge, matcher), reason="test")
         await bot.ask("how do I become an AI engineer?", AskContext("test"))
-        on_loop = encoder.threads == [threading.get_ident()]
-        assert on_loop is not blocking
+        assert encoder.threads and threading.get_ident() not in encoder.threads
     finally:
         await bot.close()
