@@ -90,6 +90,7 @@ def parse_faq(text: str, file: FileRef, context: ParseContext | None = None) -> 
         Entry(
             id=f"{file.id_prefix}#{anchor}",
             question=collapse_spaces(_text(data["question"])),
+            aliases=_aliases(data.get("aliases"), path),
             answer=answer,
             source_title=_label(file, context),
             source_url=file.url(anchor),
@@ -98,6 +99,17 @@ def parse_faq(text: str, file: FileRef, context: ParseContext | None = None) -> 
             source=file.source,
         )
     ]
+
+
+def _aliases(value: Any, path: str) -> tuple[str, ...]:
+    """Front matter ``aliases``: other wordings of the question (a draft from ``qabot report``
+    or the digest puts the members' wordings there, the asker's of a mentor question first)."""
+    if value is None:
+        return ()
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+        raise KnowledgeError(path, 2, "front matter 'aliases' must be a list of questions")
+    return tuple(dict.fromkeys(collapse_spaces(item) for item in items if item.strip()))
 
 
 def _label(file: FileRef, context: ParseContext | None) -> str:
