@@ -16,7 +16,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.store import clean, schema
-from bot.store.rows import upsert, utc
+from bot.store.rows import utc
+from bot.store.weekly_claim import claim_week
 
 log = logging.getLogger(__name__)
 
@@ -57,31 +58,11 @@ class DigestLedger:
         token = secrets.token_hex(16)
         channel = clean.key(channel, 64)
         values = {"claim_token": token, "claimed_at": utc(now)}
+        key = {"platform": platform, "channel": channel, "iso_week": week}
         async with self.engine.begin() as conn:
-            stmt = upsert(conn, digests).values(
-                platform=platform, channel=channel, iso_week=week, **values
-            )
-            stmt = stmt.on_conflict_do_nothing(index_elements=["platform", "channel", "iso_week"])
-            row_id = await conn.scalar(stmt.returning(digests.c.id))
-            if row_id is None:
-                # Compare-and-swap: only one process can move a stale claim's timestamp forward.
-                retake = (
-                    update(digests)
-                    .where(
-                        digests.c.platform == platform,
-                        digests.c.channel == channel,
-                        digests.c.iso_week == week,
-                        digests.c.posted_at.is_(None),
-                        digests.c.claimed_at < utc(now - stale_after),
-                    )
-                    .values(**values)
-                    .returning(digests.c.id)
-                )
-                row_id = await conn.scalar(retake)
-                if row_id is not None:
-                    log.warning(
-                        "re-claimed a stale digest claim for %s/%s %s", platform, channel, week
-                    )
+            row_id, retaken = await claim_week(conn, digests, key, values, now, stale_after)
+        if retaken:
+            log.warning("re-claimed a stale digest claim for %s/%s %s", platform, channel, week)
         if row_id is None:
             return None
         return DigestClaim(int(row_id), token, platform, channel, week)

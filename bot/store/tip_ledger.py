@@ -11,7 +11,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.store import clean, schema
-from bot.store.rows import upsert, utc
+from bot.store.rows import utc
+from bot.store.weekly_claim import claim_week
 
 log = logging.getLogger(__name__)
 
@@ -71,33 +72,11 @@ class TipLedger:
             "claim_token": token,
             "claimed_at": utc(now),
         }
-        retaken = False
+        key = {"platform": platform, "channel": channel, "iso_week": week}
         async with self.engine.begin() as conn:
-            stmt = upsert(conn, tips).values(
-                platform=platform, channel=channel, iso_week=week, **values
-            )
-            stmt = stmt.on_conflict_do_nothing(index_elements=["platform", "channel", "iso_week"])
-            row_id = await conn.scalar(stmt.returning(tips.c.id))
-            if row_id is None:
-                # Compare-and-swap: only one process can move a stale claim's timestamp forward.
-                retake = (
-                    update(tips)
-                    .where(
-                        tips.c.platform == platform,
-                        tips.c.channel == channel,
-                        tips.c.iso_week == week,
-                        tips.c.posted_at.is_(None),
-                        tips.c.claimed_at < utc(now - stale_after),
-                    )
-                    .values(**values)
-                    .returning(tips.c.id)
-                )
-                row_id = await conn.scalar(retake)
-                retaken = row_id is not None
-                if retaken:
-                    log.warning(
-                        "re-claimed a stale tip claim for %s/%s %s", platform, channel, week
-                    )
+            row_id, retaken = await claim_week(conn, tips, key, values, now, stale_after)
+        if retaken:
+            log.warning("re-claimed a stale tip claim for %s/%s %s", platform, channel, week)
         if row_id is None:
             return None
         return TipClaim(int(row_id), token, platform, channel, week, entry_id, retaken)
