@@ -207,7 +207,7 @@ class QABot:
         started = time.perf_counter()
         matcher = self.live.current.matcher
         scope = self.scope(ctx.channel)
-        result = await self._off_loop(matcher, matcher.ask, text, scope)
+        result = await self._off_loop(matcher.ask, text, scope)
         return await self._finish(result, ctx, started)
 
     async def pick(
@@ -230,7 +230,7 @@ class QABot:
         """
         matcher = self.live.current.matcher
         wording = question or self.recent.get(log_id)
-        result = await self._off_loop(matcher, matcher.answer_entry, entry_id, wording)
+        result = await self._off_loop(matcher.answer_entry, entry_id, wording)
         if result is None:
             return None
         row = PickRow(
@@ -253,7 +253,7 @@ class QABot:
         return Asked(result, row.pick_id)
 
     @staticmethod
-    async def _off_loop(matcher: Matcher, match: Callable[..., T], *args: object) -> T:
+    async def _off_loop(match: Callable[..., T], *args: object) -> T:
         """Match in the matching thread: a question takes 1-10 ms at 10,000 entries (more with
         the sentence model), time the event loop keeps for acknowledging events."""
         loop = asyncio.get_running_loop()
